@@ -1,0 +1,67 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// dialect isolates what truly differs between the engines. Queries are
+// otherwise shared and written in portable SQL with $N placeholders.
+type dialect interface {
+	name() string
+	// isUniqueViolation reports whether err is a unique-constraint failure.
+	isUniqueViolation(err error) bool
+	// likeOperator is the case-insensitive LIKE.
+	likeOperator() string
+	// lockMigrations serialises migrations across processes on conn.
+	lockMigrations(ctx context.Context, conn *sql.Conn) (unlock func(), err error)
+}
+
+type sqliteDialect struct{}
+
+func (sqliteDialect) name() string { return "sqlite" }
+
+func (sqliteDialect) isUniqueViolation(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// SQLite's LIKE is already case-insensitive for ASCII.
+func (sqliteDialect) likeOperator() string { return "LIKE" }
+
+// SQLite has one writer connection; the migration transaction itself is the
+// lock (taken IMMEDIATE).
+func (sqliteDialect) lockMigrations(context.Context, *sql.Conn) (func(), error) {
+	return func() {}, nil
+}
+
+type postgresDialect struct{}
+
+func (postgresDialect) name() string { return "postgres" }
+
+func (postgresDialect) isUniqueViolation(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && e.Code == "23505"
+}
+
+func (postgresDialect) likeOperator() string { return "ILIKE" }
+
+// migrationLockKey is an arbitrary constant shared by every grimbots process.
+const migrationLockKey = 7264_1187_2026
+
+func (postgresDialect) lockMigrations(ctx context.Context, conn *sql.Conn) (func(), error) {
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
+		return nil, err
+	}
+	return func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLockKey)
+	}, nil
+}

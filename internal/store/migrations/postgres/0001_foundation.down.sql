@@ -1,0 +1,10 @@
+DROP TABLE commissions;
+DROP TABLE payments;
+DROP TABLE gateways;
+DROP TABLE leads;
+DROP TABLE bots;
+DROP TABLE audit_log;
+DROP TABLE password_resets;
+DROP TABLE api_tokens;
+DROP TABLE sessions;
+DROP TABLE users;
