@@ -1,0 +1,259 @@
+// Package app wires the adapters together: it is the only package that knows
+// them all. cmd/grimbots parses the command line and calls into it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/getsentry/sentry-go"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/grimbots/grimbots/internal/auth"
+	"github.com/grimbots/grimbots/internal/buildinfo"
+	"github.com/grimbots/grimbots/internal/config"
+	"github.com/grimbots/grimbots/internal/grimbots"
+	httpserver "github.com/grimbots/grimbots/internal/http"
+	"github.com/grimbots/grimbots/internal/http/api"
+	"github.com/grimbots/grimbots/internal/mail"
+	"github.com/grimbots/grimbots/internal/ratelimit"
+	"github.com/grimbots/grimbots/internal/store"
+)
+
+// Options adjust the wiring for tests and tools.
+type Options struct {
+	// Clock replaces the real clock.
+	Clock grimbots.Clock
+	// HashParams replaces the production password hashing cost.
+	HashParams *auth.HashParams
+	// Mailer replaces the configured mailer.
+	Mailer mail.Mailer
+}
+
+// App is a running platform instance.
+type App struct {
+	Config   *config.Config
+	Logger   *slog.Logger
+	DB       *store.DB
+	Store    *store.Store
+	Redis    *redis.Client
+	Auth     *auth.Service
+	Server   *httpserver.Server
+	Registry *prometheus.Registry
+}
+
+// OpenDB connects to the configured database (primary and replicas).
+func OpenDB(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*store.DB, error) {
+	return store.Open(ctx, store.Config{URL: cfg.DatabaseURL, ReplicaURLs: cfg.DatabaseReplicaURLs,
+		MaxOpenConns: cfg.DatabaseMaxOpenConns, Logger: logger})
+}
+
+// New builds an instance: database (migrated when configured to), Redis,
+// services and the HTTP server. Nothing is served until Run.
+func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Options) (a *App, err error) {
+	a = &App{Config: cfg, Logger: logger, Registry: prometheus.NewRegistry()}
+	defer func() {
+		if err != nil {
+			a.closeResources()
+		}
+	}()
+	if a.DB, err = OpenDB(ctx, cfg, logger); err != nil {
+		return nil, err
+	}
+	if cfg.AutoMigrate {
+		applied, err := a.DB.MigrateUp(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(applied) > 0 {
+			logger.InfoContext(ctx, "applied migrations", "versions", applied)
+		}
+	}
+	if err := a.DB.CheckSchema(ctx); err != nil {
+		return nil, err
+	}
+	a.Store = store.New(a.DB)
+
+	var limiter ratelimit.Limiter = ratelimit.NewMemory(nil)
+	if cfg.RedisURL != "" {
+		ropts, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		a.Redis = redis.NewClient(ropts)
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := a.Redis.Ping(pctx).Err(); err != nil {
+			return nil, fmt.Errorf("REDIS_URL: cannot reach Redis: %w", err)
+		}
+		limiter = ratelimit.NewRedis(a.Redis, "grimbots:rl:")
+	}
+
+	mailer := opts.Mailer
+	if mailer == nil {
+		mailer = newMailer(cfg, logger)
+	}
+	params := auth.DefaultHashParams
+	if opts.HashParams != nil {
+		params = *opts.HashParams
+	}
+	hasher := auth.NewHasher(params, 2*runtime.GOMAXPROCS(0))
+	a.Auth, err = auth.New(a.Store, limiter, mailer, hasher, auth.Config{
+		Secret: cfg.SecretKey, SessionTTL: cfg.SessionTTL, PublicURL: cfg.PublicURL,
+		LoginPerIP: rate(cfg.RateLoginPerIP), LoginPerAccount: rate(cfg.RateLoginPerAccount),
+		RegisterPerIP: rate(cfg.RateRegisterPerIP), ResetPerIP: rate(cfg.RateResetPerIP),
+		ResetPerAccount: rate(cfg.RateResetPerAccount),
+	}, opts.Clock, logger)
+	if err != nil {
+		return nil, err
+	}
+
+	a.registerMetrics()
+	a.Server = httpserver.New(httpserver.Config{
+		Addr: cfg.HTTPAddr, TrustedProxies: cfg.TrustedProxies, Production: cfg.Production(),
+		Sentry: cfg.SentryDSN != "", Logger: logger, Registry: a.Registry, Checks: a.readinessChecks(),
+	}, func(mux *http.ServeMux, _ *http.CrossOriginProtection) {
+		api.New(mux, a.Auth, api.Config{Version: buildinfo.Version, CookieSecure: cfg.CookieSecure(), Logger: logger})
+		mux.HandleFunc("GET /api/docs.css", api.DocsCSS)
+	})
+	return a, nil
+}
+
+func rate(r config.Rate) ratelimit.Rate { return ratelimit.Rate{N: r.N, Period: r.Period} }
+
+func newMailer(cfg *config.Config, logger *slog.Logger) mail.Mailer {
+	if cfg.SMTP.Host == "" {
+		return mail.Log{Logger: logger, ShowSensitive: !cfg.Production()}
+	}
+	return mail.SMTP{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
+		Password: cfg.SMTP.Password, From: cfg.SMTP.From}
+}
+
+func (a *App) registerMetrics() {
+	a.Registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "grimbots_build_info", Help: "Build information; the value is always 1.",
+			ConstLabels: prometheus.Labels{"version": buildinfo.Version, "commit": buildinfo.Commit(),
+				"goversion": runtime.Version(), "engine": a.DB.Engine()},
+		}, func() float64 { return 1 }),
+	)
+	for name, pool := range a.DB.Pools() {
+		a.Registry.MustRegister(collectors.NewDBStatsCollector(pool, name))
+	}
+}
+
+func (a *App) readinessChecks() []httpserver.Check {
+	checks := []httpserver.Check{
+		{Name: "database", Run: func(ctx context.Context) (string, error) { return a.DB.Engine(), a.DB.Ping(ctx) }},
+		{Name: "schema", Run: func(ctx context.Context) (string, error) {
+			v, err := a.DB.SchemaVersion(ctx)
+			if err != nil {
+				return "", err
+			}
+			return "version " + strconv.Itoa(v), a.DB.CheckSchema(ctx)
+		}},
+		{Name: "read_pools", Optional: true, Run: func(ctx context.Context) (string, error) {
+			var errs []error
+			for _, s := range a.DB.PingReaders(ctx) {
+				if s.Err != nil {
+					errs = append(errs, fmt.Errorf("%s: %w", s.Name, s.Err))
+				}
+			}
+			return "", errors.Join(errs...)
+		}},
+	}
+	if a.Redis != nil {
+		checks = append(checks, httpserver.Check{Name: "redis", Run: func(ctx context.Context) (string, error) {
+			return "", a.Redis.Ping(ctx).Err()
+		}})
+	}
+	return checks
+}
+
+// Run serves until ctx is cancelled, then shuts down in order within the
+// configured timeout: HTTP drained, background work finished, connections
+// closed.
+func (a *App) Run(ctx context.Context) error {
+	ln, err := a.Server.Listen()
+	if err != nil {
+		a.closeResources()
+		return fmt.Errorf("listening on %s: %w", a.Config.HTTPAddr, err)
+	}
+	a.Logger.InfoContext(ctx, "grimbots is serving", "addr", ln.Addr().String(), "public_url", a.Config.PublicURL.String(),
+		"engine", a.DB.Engine(), "version", buildinfo.Version)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- a.Server.Serve(ln) }()
+
+	select {
+	case err = <-serveErr:
+	case <-ctx.Done():
+	}
+	a.Logger.Info("shutting down", "timeout", a.Config.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
+	defer cancel()
+	if serr := a.Server.Shutdown(sctx); serr != nil {
+		a.Logger.Warn("HTTP shutdown did not finish in time", "err", serr)
+	}
+	if err == nil {
+		err = <-serveErr
+	}
+	done := make(chan struct{})
+	go func() { a.Auth.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-sctx.Done():
+		a.Logger.Warn("background work did not finish in time")
+	}
+	a.closeResources()
+	a.Logger.Info("stopped")
+	return err
+}
+
+// Close releases an instance that was built but not Run (tools, tests).
+func (a *App) Close() {
+	a.Auth.Close()
+	a.closeResources()
+}
+
+func (a *App) closeResources() {
+	if a.Redis != nil {
+		_ = a.Redis.Close()
+	}
+	if a.DB != nil {
+		_ = a.DB.Close()
+	}
+	sentry.Flush(2 * time.Second)
+}
+
+// InitSentry configures error reporting when a DSN is set.
+func InitSentry(cfg *config.Config) error {
+	if cfg.SentryDSN == "" {
+		return nil
+	}
+	return sentry.Init(sentry.ClientOptions{
+		Dsn: cfg.SentryDSN, Environment: cfg.Env, Release: "grimbots@" + buildinfo.Version, AttachStacktrace: true,
+		BeforeSend: func(ev *sentry.Event, _ *sentry.EventHint) *sentry.Event {
+			if ev.Request != nil {
+				ev.Request.Cookies = ""
+				for k := range ev.Request.Headers {
+					switch http.CanonicalHeaderKey(k) {
+					case "Authorization", "Cookie", "X-Telegram-Bot-Api-Secret-Token":
+						ev.Request.Headers[k] = "REDACTED"
+					}
+				}
+				ev.Request.Data = ""
+			}
+			return ev
+		},
+	})
+}
