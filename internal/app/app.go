@@ -58,8 +58,8 @@ func OpenDB(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*stor
 
 // New builds an instance: database (migrated when configured to), Redis,
 // services and the HTTP server. Nothing is served until Run.
-func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Options) (a *App, err error) {
-	a = &App{Config: cfg, Logger: logger, Registry: prometheus.NewRegistry()}
+func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Options) (_ *App, err error) {
+	a := &App{Config: cfg, Logger: logger, Registry: prometheus.NewRegistry()}
 	defer func() {
 		if err != nil {
 			a.closeResources()

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// setEnv points the configuration at a fresh data directory.
+func setEnv(t *testing.T) string {
+	dir := t.TempDir()
+	t.Setenv("GRIMBOTS_DATA_DIR", dir)
+	t.Setenv("LOG_LEVEL", "warn")
+	return dir
+}
+
+func runCmd(t *testing.T, stdin string, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{nil, {"frobnicate"}, {"migrate"}, {"migrate", "sideways"}, {"migrate", "down", "0"},
+		{"admin"}, {"admin", "create"}, {"keys"}, {"serve", "--nope"}} {
+		setEnv(t)
+		_, _, err := runCmd(t, "", args...)
+		var ue usageError
+		if !errors.As(err, &ue) {
+			t.Errorf("%v: err = %v, want a usage error", args, err)
+		}
+	}
+}
+
+func TestKeysGenerateOutputIsAcceptedByProduction(t *testing.T) {
+	out, _, err := runCmd(t, "", "keys", "generate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	setEnv(t)
+	t.Setenv("GRIMBOTS_ENV", "production")
+	t.Setenv("PUBLIC_URL", "https://grimbots.example")
+	for _, line := range strings.Split(out, "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(k, "#") {
+			t.Setenv(k, v)
+		}
+	}
+	printed, _, err := runCmd(t, "", "config")
+	if err != nil {
+		t.Fatalf("production config with generated keys: %v", err)
+	}
+	if !strings.Contains(printed, "GRIMBOTS_SECRET_KEY=REDACTED  # env") {
+		t.Fatalf("config output:\n%s", printed)
+	}
+}
+
+func TestMigrateUpStatusDown(t *testing.T) {
+	setEnv(t)
+	out, _, err := runCmd(t, "", "migrate", "status")
+	if err != nil || !strings.Contains(out, "0001_foundation  pending") {
+		t.Fatalf("status before: %v\n%s", err, out)
+	}
+	if out, _, err = runCmd(t, "", "migrate", "up"); err != nil || !strings.Contains(out, "applied 0001") {
+		t.Fatalf("up: %v\n%s", err, out)
+	}
+	if out, _, err = runCmd(t, "", "migrate", "up"); err != nil || !strings.Contains(out, "up to date") {
+		t.Fatalf("second up: %v\n%s", err, out)
+	}
+	if out, _, err = runCmd(t, "", "migrate", "status"); err != nil || !strings.Contains(out, "0001_foundation  applied") {
+		t.Fatalf("status after: %v\n%s", err, out)
+	}
+	if out, _, err = runCmd(t, "", "migrate", "down"); err != nil || !strings.Contains(out, "reverted 0001") {
+		t.Fatalf("down: %v\n%s", err, out)
+	}
+}
+
+func TestServeRefusesASchemaBehind(t *testing.T) {
+	setEnv(t)
+	t.Setenv("GRIMBOTS_AUTO_MIGRATE", "false")
+	_, _, err := runCmd(t, "", "serve")
+	if err == nil || !strings.Contains(err.Error(), "grimbots migrate up") {
+		t.Fatalf("serve on an empty database: %v", err)
+	}
+}
+
+func TestAdminCreate(t *testing.T) {
+	setEnv(t)
+	out, _, err := runCmd(t, "a senha do administrador\n", "admin", "create", "--email", "Root@Example.com", "--username", "root", "--password-stdin")
+	if err != nil || !strings.Contains(out, "created admin root@example.com") || strings.Contains(out, "password") {
+		t.Fatalf("create: %v\n%s", err, out)
+	}
+	_, _, err = runCmd(t, "a senha do administrador\n", "admin", "create", "--email", "root@example.com", "--username", "root2", "--password-stdin")
+	if err == nil || !strings.Contains(err.Error(), "email is already registered") {
+		t.Fatalf("duplicate: %v", err)
+	}
+	_, _, err = runCmd(t, "short\n", "admin", "create", "--email", "x@example.com", "--username", "xx1", "--password-stdin")
+	if err == nil || !strings.Contains(err.Error(), "password: must be at least 10 characters") {
+		t.Fatalf("weak password: %v", err)
+	}
+	out, _, err = runCmd(t, "", "admin", "create", "--email", "ops@example.com", "--username", "ops")
+	if err != nil || !strings.Contains(out, "password (shown once") {
+		t.Fatalf("generated password: %v\n%s", err, out)
+	}
+}
+
+func TestServeStartsAndStopsCleanly(t *testing.T) {
+	dir := setEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	t.Setenv("GRIMBOTS_HTTP_ADDR", addr)
+	t.Setenv("GRIMBOTS_SHUTDOWN_TIMEOUT", "5s")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		var out, errOut bytes.Buffer
+		done <- run(ctx, []string{"serve"}, strings.NewReader(""), &out, &errOut)
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not ready: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "grimbots.db")); err != nil {
+		t.Fatalf("database not created in the data dir: %v", err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop within 10s of the signal")
+	}
+}
