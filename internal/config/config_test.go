@@ -107,7 +107,7 @@ func TestFileVariantsAndValidation(t *testing.T) {
 		"GRIMBOTS_DATA_DIR": dir, "GRIMBOTS_SECRET_KEY_FILE": secretFile,
 		"TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7", "RATE_LOGIN_PER_IP": "7/30s", "GRIMBOTS_SESSION_TTL": "2h",
 		"DATABASE_URL": "postgres://app:hunter2@db.internal:5432/grimbots?sslmode=require",
-		"SMTP_HOST": "smtp.example", "SMTP_FROM": "no-reply@example.com", "SMTP_PASSWORD": "p:a:s:s",
+		"SMTP_HOST":    "smtp.example", "SMTP_FROM": "no-reply@example.com", "SMTP_PASSWORD": "p:a:s:s",
 	}))
 	if err != nil {
 		t.Fatal(err)

@@ -8,15 +8,15 @@ import (
 // Error codes. They are stable, machine-readable and mapped to HTTP statuses
 // in one place (the HTTP adapter). Adding a code means adding its mapping.
 const (
-	ECONFLICT     = "conflict"      // the action conflicts with existing state (duplicate email, ...)
-	EINTERNAL     = "internal"      // a bug or an unavailable dependency; the message is never shown
-	EINVALID      = "invalid"       // the input is wrong; FieldErrors says where
-	ENOTFOUND     = "not_found"     // the object does not exist or belongs to another seller
-	EUNAUTHORIZED = "unauthorized"  // no or bad credentials
-	EFORBIDDEN    = "forbidden"     // authenticated but not allowed
-	ERATELIMIT    = "rate_limited"  // too many attempts; RetryAfter says when to retry
-	EUNAVAILABLE  = "unavailable"   // temporarily unable to serve (dependency down)
-	EGONE         = "gone"          // the object existed but is no longer usable (expired token)
+	ECONFLICT     = "conflict"     // the action conflicts with existing state (duplicate email, ...)
+	EINTERNAL     = "internal"     // a bug or an unavailable dependency; the message is never shown
+	EINVALID      = "invalid"      // the input is wrong; FieldErrors says where
+	ENOTFOUND     = "not_found"    // the object does not exist or belongs to another seller
+	EUNAUTHORIZED = "unauthorized" // no or bad credentials
+	EFORBIDDEN    = "forbidden"    // authenticated but not allowed
+	ERATELIMIT    = "rate_limited" // too many attempts; RetryAfter says when to retry
+	EUNAVAILABLE  = "unavailable"  // temporarily unable to serve (dependency down)
+	EGONE         = "gone"         // the object existed but is no longer usable (expired token)
 )
 
 // Error is the application error: a code, a message safe to show to the user

@@ -76,10 +76,10 @@ type Session struct {
 // APIToken is a personal access token for `Authorization: Bearer`. The
 // secret is shown once at creation; only its keyed hash is stored.
 type APIToken struct {
-	ID         int64
-	UserID     int64
-	Name       string
-	TokenHash  string
+	ID        int64
+	UserID    int64
+	Name      string
+	TokenHash string
 	// Prefix is the first characters of the token, shown so the owner can
 	// tell tokens apart.
 	Prefix     string

@@ -17,19 +17,19 @@ import (
 // Problem is the error body of every API response (RFC 9457 problem details)
 // plus a stable machine-readable code and the request id to quote to support.
 type Problem struct {
-	Type      string               `json:"type,omitempty" format:"uri" doc:"A URI reference for the problem type."`
-	Title     string               `json:"title,omitempty" doc:"Short summary of the problem type."`
-	Status    int                  `json:"status,omitempty" doc:"HTTP status code."`
-	Detail    string               `json:"detail,omitempty" doc:"Explanation of this occurrence."`
-	Code      string               `json:"code" doc:"Stable error code: invalid, unauthorized, forbidden, not_found, conflict, gone, rate_limited, too_large, bad_request, unavailable, internal."`
-	RequestID string               `json:"request_id,omitempty" doc:"Request id (also in the X-Request-ID header)."`
-	Errors    []*huma.ErrorDetail  `json:"errors,omitempty" doc:"Field-level problems: location is the field (body.email), message says what is wrong."`
+	Type      string              `json:"type,omitempty" format:"uri" doc:"A URI reference for the problem type."`
+	Title     string              `json:"title,omitempty" doc:"Short summary of the problem type."`
+	Status    int                 `json:"status,omitempty" doc:"HTTP status code."`
+	Detail    string              `json:"detail,omitempty" doc:"Explanation of this occurrence."`
+	Code      string              `json:"code" doc:"Stable error code: invalid, unauthorized, forbidden, not_found, conflict, gone, rate_limited, too_large, bad_request, unavailable, internal."`
+	RequestID string              `json:"request_id,omitempty" doc:"Request id (also in the X-Request-ID header)."`
+	Errors    []*huma.ErrorDetail `json:"errors,omitempty" doc:"Field-level problems: location is the field (body.email), message says what is wrong."`
 	headers   http.Header
 }
 
-func (p *Problem) Error() string                 { return p.Detail }
-func (p *Problem) GetStatus() int                { return p.Status }
-func (p *Problem) GetHeaders() http.Header       { return p.headers }
+func (p *Problem) Error() string           { return p.Detail }
+func (p *Problem) GetStatus() int          { return p.Status }
+func (p *Problem) GetHeaders() http.Header { return p.headers }
 func (p *Problem) ContentType(ct string) string {
 	if ct == "application/json" {
 		return "application/problem+json"
