@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -29,15 +30,15 @@ type Hasher struct {
 	params HashParams
 	slots  chan struct{}
 	// dummy is a valid hash verified when a login names no account, so the
-	// answer takes the same time either way.
-	dummy string
+	// answer takes the same time either way. It is made on first use: each
+	// hash holds MemoryKiB of RAM, which an idle server should not pay for.
+	dummyOnce sync.Once
+	dummy     string
 }
 
 // NewHasher returns a hasher running at most concurrency hashes at a time.
 func NewHasher(p HashParams, concurrency int) *Hasher {
-	h := &Hasher{params: p, slots: make(chan struct{}, max(concurrency, 1))}
-	h.dummy, _ = h.Hash("grimbots-dummy-password")
-	return h
+	return &Hasher{params: p, slots: make(chan struct{}, max(concurrency, 1))}
 }
 
 // Hash returns a PHC-format argon2id hash of password.
@@ -85,4 +86,7 @@ func (h *Hasher) Verify(encoded, password string) (bool, error) {
 }
 
 // burnTime verifies against the dummy hash to equalise timing.
-func (h *Hasher) burnTime(password string) { _, _ = h.Verify(h.dummy, password) }
+func (h *Hasher) burnTime(password string) {
+	h.dummyOnce.Do(func() { h.dummy, _ = h.Hash("grimbots-dummy-password") })
+	_, _ = h.Verify(h.dummy, password)
+}
