@@ -12,12 +12,13 @@ type Cents int64
 // String formats c the Brazilian way: "R$ 1.234,50".
 func (c Cents) String() string {
 	sign := ""
-	v := int64(c)
-	if v < 0 {
+	// The magnitude as uint64, so that even math.MinInt64 negates correctly.
+	v := uint64(c)
+	if c < 0 {
 		sign = "-"
 		v = -v
 	}
-	units := strconv.FormatInt(v/100, 10)
+	units := strconv.FormatUint(v/100, 10)
 	var b strings.Builder
 	for i, r := range units {
 		if i > 0 && (len(units)-i)%3 == 0 {

@@ -145,6 +145,10 @@ func openSQLite(cfg Config) (*DB, error) {
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_time_format", "sqlite")
+	// Times are stored as text and compared as text, which orders instants
+	// correctly only if every value is written in the same zone: convert
+	// every time.Time to UTC before it is formatted.
+	q.Set("_timezone", "UTC")
 	// One writer connection, with IMMEDIATE transactions so a transaction
 	// never fails to upgrade its read lock to a write lock (SQLITE_BUSY).
 	wq := url.Values{}

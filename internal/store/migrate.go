@@ -221,26 +221,40 @@ func (db *DB) migrate(ctx context.Context, plan func([]Migration, map[int]time.T
 	}
 	var done []int
 	for _, s := range plan(ms, applied) {
-		if err := runStep(ctx, conn, s); err != nil {
+		ran, err := runStep(ctx, conn, s)
+		if err != nil {
 			return done, err
 		}
-		done = append(done, s.m.Version)
+		if ran {
+			done = append(done, s.m.Version)
+		}
 	}
 	return done, nil
 }
 
-func runStep(ctx context.Context, conn *sql.Conn, s step) error {
+// runStep applies or reverts one migration in its own transaction. It
+// reports false, doing nothing, when another process already did the step
+// since the plan was made: SQLite has no advisory lock, so the step is
+// re-checked inside the (IMMEDIATE, hence serialised) transaction.
+func runStep(ctx context.Context, conn *sql.Conn, s step) (bool, error) {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer func() { _ = tx.Rollback() }()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, s.m.Version).Scan(&n); err != nil {
+		return false, fmt.Errorf("store: reading schema_migrations: %w", err)
+	}
+	if (n > 0) == s.up {
+		return false, nil
+	}
 	body := s.m.Down
 	if s.up {
 		body = s.m.Up
 	}
 	if _, err := tx.ExecContext(ctx, body); err != nil {
-		return fmt.Errorf("store: migration %04d_%s (up=%t): %w", s.m.Version, s.m.Name, s.up, err)
+		return false, fmt.Errorf("store: migration %04d_%s (up=%t): %w", s.m.Version, s.m.Name, s.up, err)
 	}
 	if s.up {
 		_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
@@ -249,7 +263,10 @@ func runStep(ctx context.Context, conn *sql.Conn, s step) error {
 		_, err = tx.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version = $1`, s.m.Version)
 	}
 	if err != nil {
-		return fmt.Errorf("store: recording migration %04d: %w", s.m.Version, err)
+		return false, fmt.Errorf("store: recording migration %04d: %w", s.m.Version, err)
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return false, err
+	}
+	return true, nil
 }
