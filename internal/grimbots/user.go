@@ -117,8 +117,9 @@ type AccountStore interface {
 	// session of the user except keepSessionID (0 keeps none) and every
 	// outstanding password reset.
 	SetPassword(ctx context.Context, userID int64, hash string, keepSessionID int64, now time.Time, audit ...AuditEntry) error
-	// SetBanned bans (reason non-empty, sessions and tokens revoked) or
-	// unbans a user.
+	// SetBanned bans (reason non-empty; sessions and password resets
+	// deleted) or unbans a user. API tokens are kept: authentication refuses
+	// them while the owner is banned, and they work again after an unban.
 	SetBanned(ctx context.Context, userID int64, banned bool, reason string, now time.Time, audit ...AuditEntry) error
 	SetRole(ctx context.Context, userID int64, role Role, now time.Time, audit ...AuditEntry) error
 	RecordLogin(ctx context.Context, userID int64, s *Session, audit ...AuditEntry) error

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -51,34 +52,30 @@ func (s *Store) ListAudit(ctx context.Context, f grimbots.AuditFilter) ([]*grimb
 	limit, offset := pageBounds(f.Limit, f.Offset)
 	var out []*grimbots.AuditEntry
 	var total int
-	err := s.db.read(ctx, func(q querier) error {
-		out = out[:0]
+	err := s.db.read(ctx, func(q querier) (err error) {
 		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log a WHERE `+cond, args...).Scan(&total); err != nil {
 			return err
 		}
-		rows, err := q.QueryContext(ctx, `SELECT a.id, a.actor_id, a.target_user_id, a.action, a.ip, a.user_agent, a.details, a.created_at
-			FROM audit_log a WHERE `+cond+fmt.Sprintf(` ORDER BY a.id DESC LIMIT %d OFFSET %d`, limit, offset), args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			e := &grimbots.AuditEntry{}
-			var details []byte
-			if err := rows.Scan(&e.ID, &e.ActorID, &e.TargetUserID, &e.Action, &e.IP, &e.UserAgent, &details, utc{&e.CreatedAt}); err != nil {
-				return err
-			}
-			if err := json.Unmarshal(details, &e.Details); err != nil {
-				return fmt.Errorf("decoding audit details %d: %w", e.ID, err)
-			}
-			out = append(out, e)
-		}
-		return rows.Err()
+		out, err = queryAll(ctx, q, `SELECT a.id, a.actor_id, a.target_user_id, a.action, a.ip, a.user_agent, a.details, a.created_at
+			FROM audit_log a WHERE `+cond+fmt.Sprintf(` ORDER BY a.id DESC LIMIT %d OFFSET %d`, limit, offset), args, scanAudit)
+		return err
 	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: listing audit: %w", err)
 	}
 	return out, total, nil
+}
+
+func scanAudit(rows *sql.Rows) (*grimbots.AuditEntry, error) {
+	e := &grimbots.AuditEntry{}
+	var details []byte
+	if err := rows.Scan(&e.ID, &e.ActorID, &e.TargetUserID, &e.Action, &e.IP, &e.UserAgent, &details, utc{&e.CreatedAt}); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(details, &e.Details); err != nil {
+		return nil, fmt.Errorf("decoding audit details %d: %w", e.ID, err)
+	}
+	return e, nil
 }
 
 func withDetail(m map[string]any, k string, v any) map[string]any {

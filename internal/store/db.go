@@ -272,6 +272,36 @@ func (db *DB) read(ctx context.Context, fn func(q querier) error) error {
 	return fn(db.primary)
 }
 
+// readFresh is read for lookups that must see a row written an instant ago
+// (the session a login just created): a replica that has not caught up
+// answers "no rows", so a miss is retried on the primary. The SQLite read
+// pool shares the primary's file and never lags.
+func (db *DB) readFresh(ctx context.Context, fn func(q querier) error) error {
+	err := db.read(ctx, fn)
+	if errors.Is(err, sql.ErrNoRows) && len(db.readers) > 0 && db.dialect.name() == "postgres" {
+		err = fn(db.primary)
+	}
+	return err
+}
+
+// queryAll runs query on q and scans every row with scan.
+func queryAll[T any](ctx context.Context, q querier, query string, args []any, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // querier is what *sql.DB and *sql.Tx have in common.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)

@@ -20,6 +20,8 @@ type dialect interface {
 	likeOperator() string
 	// lockMigrations serialises migrations across processes on conn.
 	lockMigrations(ctx context.Context, conn *sql.Conn) (unlock func(), err error)
+	// tableExists reports whether a table is visible to q.
+	tableExists(ctx context.Context, q querier, table string) (bool, error)
 }
 
 type sqliteDialect struct{}
@@ -43,7 +45,21 @@ func (sqliteDialect) lockMigrations(context.Context, *sql.Conn) (func(), error) 
 	return func() {}, nil
 }
 
+func (sqliteDialect) tableExists(ctx context.Context, q querier, table string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1`, table).Scan(&n)
+	return n > 0, err
+}
+
 type postgresDialect struct{}
+
+// tableExists resolves the name through the connection's search_path, as
+// the queries themselves do.
+func (postgresDialect) tableExists(ctx context.Context, q querier, table string) (bool, error) {
+	var ok bool
+	err := q.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL`, table).Scan(&ok)
+	return ok, err
+}
 
 func (postgresDialect) name() string { return "postgres" }
 

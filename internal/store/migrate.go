@@ -101,7 +101,7 @@ func (db *DB) MigrationStatuses(ctx context.Context) ([]MigrationStatus, error) 
 	if err != nil {
 		return nil, err
 	}
-	applied, err := db.appliedVersions(ctx, db.primary)
+	applied, err := db.appliedVersions(ctx, db.primary, false)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func (db *DB) MigrationStatuses(ctx context.Context) ([]MigrationStatus, error) 
 
 // SchemaVersion returns the highest applied migration (0 for an empty database).
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
-	applied, err := db.appliedVersions(ctx, db.primary)
+	applied, err := db.appliedVersions(ctx, db.primary, false)
 	if err != nil {
 		return 0, err
 	}
@@ -146,9 +146,17 @@ func (db *DB) CheckSchema(ctx context.Context) error {
 	return nil
 }
 
-func (db *DB) appliedVersions(ctx context.Context, q querier) (map[int]time.Time, error) {
-	if _, err := q.ExecContext(ctx, createMigrationsTable); err != nil {
-		return nil, fmt.Errorf("store: creating schema_migrations: %w", err)
+// appliedVersions reads schema_migrations. Only a migration (which holds
+// the lock) creates the table; readers treat a missing table as version 0.
+func (db *DB) appliedVersions(ctx context.Context, q querier, create bool) (map[int]time.Time, error) {
+	if create {
+		if _, err := q.ExecContext(ctx, createMigrationsTable); err != nil {
+			return nil, fmt.Errorf("store: creating schema_migrations: %w", err)
+		}
+	} else if ok, err := db.dialect.tableExists(ctx, q, "schema_migrations"); err != nil {
+		return nil, fmt.Errorf("store: looking for schema_migrations: %w", err)
+	} else if !ok {
+		return map[int]time.Time{}, nil
 	}
 	rows, err := q.QueryContext(ctx, `SELECT version, applied_at FROM schema_migrations`)
 	if err != nil {
@@ -215,7 +223,7 @@ func (db *DB) migrate(ctx context.Context, plan func([]Migration, map[int]time.T
 		return nil, fmt.Errorf("store: migrate: taking lock: %w", err)
 	}
 	defer unlock()
-	applied, err := db.appliedVersions(ctx, conn)
+	applied, err := db.appliedVersions(ctx, conn, true)
 	if err != nil {
 		return nil, err
 	}

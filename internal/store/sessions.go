@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -26,18 +25,13 @@ func sessionDest(s *grimbots.Session) []any {
 	return []any{&s.ID, &s.UserID, &s.TokenHash, &s.IP, &s.UserAgent, utc{&s.CreatedAt}, utc{&s.LastSeenAt}, utc{&s.ExpiresAt}}
 }
 
-// SessionByTokenHash returns the live session with hash and its user. A
-// replica that has not yet seen a fresh login answers "no rows", so a miss is
-// retried on the primary before it is reported.
+// SessionByTokenHash returns the live session with hash and its user.
 func (s *Store) SessionByTokenHash(ctx context.Context, hash string, now time.Time) (*grimbots.Session, *grimbots.User, error) {
 	query := `SELECT ` + sessionColumns + `, ` + userColumns + ` FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.token_hash = $1 AND s.expires_at > $2`
 	sess, u := &grimbots.Session{}, &grimbots.User{}
 	dest := append(sessionDest(sess), userDest(u)...)
-	err := s.db.read(ctx, func(q querier) error { return q.QueryRowContext(ctx, query, hash, now).Scan(dest...) })
-	if errors.Is(err, sql.ErrNoRows) && len(s.db.readers) > 0 && s.db.Engine() == "postgres" {
-		err = s.db.primary.QueryRowContext(ctx, query, hash, now).Scan(dest...)
-	}
+	err := s.db.readFresh(ctx, func(q querier) error { return q.QueryRowContext(ctx, query, hash, now).Scan(dest...) })
 	if err != nil {
 		return nil, nil, notFound(err, "session not found")
 	}
@@ -79,22 +73,14 @@ func (s *Store) DeleteSessions(ctx context.Context, userID int64, audit ...grimb
 // ListSessions returns the live sessions of userID, most recent first.
 func (s *Store) ListSessions(ctx context.Context, userID int64, now time.Time) ([]*grimbots.Session, error) {
 	var out []*grimbots.Session
-	err := s.db.read(ctx, func(q querier) error {
-		out = out[:0]
-		rows, err := q.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions s
-			WHERE s.user_id = $1 AND s.expires_at > $2 ORDER BY s.last_seen_at DESC, s.id DESC`, userID, now)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			sess := &grimbots.Session{}
-			if err := rows.Scan(sessionDest(sess)...); err != nil {
-				return err
-			}
-			out = append(out, sess)
-		}
-		return rows.Err()
+	err := s.db.read(ctx, func(q querier) (err error) {
+		out, err = queryAll(ctx, q, `SELECT `+sessionColumns+` FROM sessions s
+			WHERE s.user_id = $1 AND s.expires_at > $2 ORDER BY s.last_seen_at DESC, s.id DESC`, []any{userID, now},
+			func(rows *sql.Rows) (*grimbots.Session, error) {
+				sess := &grimbots.Session{}
+				return sess, rows.Scan(sessionDest(sess)...)
+			})
+		return err
 	})
 	return out, err
 }

@@ -38,10 +38,7 @@ func (s *Store) APITokenByHash(ctx context.Context, hash string, now time.Time) 
 		WHERE t.token_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)`
 	t, u := &grimbots.APIToken{}, &grimbots.User{}
 	dest := append(apiTokenDest(t), userDest(u)...)
-	err := s.db.read(ctx, func(q querier) error { return q.QueryRowContext(ctx, query, hash, now).Scan(dest...) })
-	if errors.Is(err, sql.ErrNoRows) && len(s.db.readers) > 0 && s.db.Engine() == "postgres" {
-		err = s.db.primary.QueryRowContext(ctx, query, hash, now).Scan(dest...)
-	}
+	err := s.db.readFresh(ctx, func(q querier) error { return q.QueryRowContext(ctx, query, hash, now).Scan(dest...) })
 	if err != nil {
 		return nil, nil, notFound(err, "token not found")
 	}
@@ -57,21 +54,13 @@ func (s *Store) TouchAPIToken(ctx context.Context, tokenID int64, now time.Time)
 // ListAPITokens returns the tokens of userID, newest first.
 func (s *Store) ListAPITokens(ctx context.Context, userID int64) ([]*grimbots.APIToken, error) {
 	var out []*grimbots.APIToken
-	err := s.db.read(ctx, func(q querier) error {
-		out = out[:0]
-		rows, err := q.QueryContext(ctx, `SELECT `+apiTokenColumns+` FROM api_tokens t WHERE t.user_id = $1 ORDER BY t.id DESC`, userID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			t := &grimbots.APIToken{}
-			if err := rows.Scan(apiTokenDest(t)...); err != nil {
-				return err
-			}
-			out = append(out, t)
-		}
-		return rows.Err()
+	err := s.db.read(ctx, func(q querier) (err error) {
+		out, err = queryAll(ctx, q, `SELECT `+apiTokenColumns+` FROM api_tokens t WHERE t.user_id = $1 ORDER BY t.id DESC`,
+			[]any{userID}, func(rows *sql.Rows) (*grimbots.APIToken, error) {
+				t := &grimbots.APIToken{}
+				return t, rows.Scan(apiTokenDest(t)...)
+			})
+		return err
 	})
 	return out, err
 }

@@ -110,25 +110,14 @@ func (s *Store) FindUsers(ctx context.Context, f grimbots.UserFilter) ([]*grimbo
 	limit, offset := pageBounds(f.Limit, f.Offset)
 	var users []*grimbots.User
 	var total int
-	err := s.db.read(ctx, func(q querier) error {
-		users = users[:0]
+	err := s.db.read(ctx, func(q querier) (err error) {
 		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM users u WHERE `+cond, args...).Scan(&total); err != nil {
 			return err
 		}
-		rows, err := q.QueryContext(ctx, `SELECT `+userColumns+` FROM users u WHERE `+cond+
-			fmt.Sprintf(` ORDER BY u.id DESC LIMIT %d OFFSET %d`, limit, offset), args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			u, err := scanUser(rows)
-			if err != nil {
-				return err
-			}
-			users = append(users, u)
-		}
-		return rows.Err()
+		users, err = queryAll(ctx, q, `SELECT `+userColumns+` FROM users u WHERE `+cond+
+			fmt.Sprintf(` ORDER BY u.id DESC LIMIT %d OFFSET %d`, limit, offset), args,
+			func(rows *sql.Rows) (*grimbots.User, error) { return scanUser(rows) })
+		return err
 	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: finding users: %w", err)
