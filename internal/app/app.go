@@ -36,6 +36,9 @@ type Options struct {
 	HashParams *auth.HashParams
 	// Mailer replaces the configured mailer.
 	Mailer mail.Mailer
+	// RedisKeyPrefix prefixes every key the instance stores in Redis
+	// (default "grimbots:"), so tests sharing one Redis stay isolated.
+	RedisKeyPrefix string
 }
 
 // App is a running platform instance.
@@ -94,7 +97,11 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		if err := a.Redis.Ping(pctx).Err(); err != nil {
 			return nil, fmt.Errorf("REDIS_URL: cannot reach Redis: %w", err)
 		}
-		limiter = ratelimit.NewRedis(a.Redis, "grimbots:rl:")
+		prefix := opts.RedisKeyPrefix
+		if prefix == "" {
+			prefix = "grimbots:"
+		}
+		limiter = ratelimit.NewRedis(a.Redis, prefix+"rl:")
 	}
 
 	mailer := opts.Mailer
@@ -184,7 +191,7 @@ func (a *App) readinessChecks() []httpserver.Check {
 // configured timeout: HTTP drained, background work finished, connections
 // closed.
 func (a *App) Run(ctx context.Context) error {
-	ln, err := a.Server.Listen()
+	ln, err := a.Server.Listen(ctx)
 	if err != nil {
 		a.closeResources()
 		return fmt.Errorf("listening on %s: %w", a.Config.HTTPAddr, err)

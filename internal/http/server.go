@@ -49,7 +49,7 @@ func New(cfg Config, mount func(mux *http.ServeMux, cop *http.CrossOriginProtect
 	mount(mux, cop)
 	mux.HandleFunc("/", notFound)
 
-	var h http.Handler = routeRecorder(mux)
+	h := routeRecorder(mux)
 	h = cop.Handler(h)
 	h = securityHeaders(h, cfg.Production)
 	h = recoverer(h, cfg.Logger)
@@ -79,8 +79,9 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Listen opens the listening socket (so the caller learns a bad address
 // before anything else starts).
-func (s *Server) Listen() (net.Listener, error) {
-	return net.Listen("tcp", s.srv.Addr)
+func (s *Server) Listen(ctx context.Context) (net.Listener, error) {
+	var lc net.ListenConfig
+	return lc.Listen(ctx, "tcp", s.srv.Addr)
 }
 
 // Serve serves on ln until Shutdown.

@@ -36,7 +36,7 @@ func TestClientIP(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := httptest.NewRequest("GET", "/", nil)
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
 			r.RemoteAddr = tt.remote
 			if tt.xff != "" {
 				r.Header.Set("X-Forwarded-For", tt.xff)
@@ -83,7 +83,7 @@ func TestPanicIsRecoveredLoggedAndReported(t *testing.T) {
 		mux.HandleFunc("GET /boom", func(http.ResponseWriter, *http.Request) { panic("secret internal detail") })
 	})
 	rec := httptest.NewRecorder()
-	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/boom", nil))
+	s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/boom", nil))
 	if rec.Code != 500 {
 		t.Fatalf("status %d, want 500", rec.Code)
 	}
@@ -115,7 +115,7 @@ func TestReadyzReportsFailuresWithoutDetail(t *testing.T) {
 	}
 	s, logs := newTestServer(t, false, checks, func(*http.ServeMux) {})
 	rec := httptest.NewRecorder()
-	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+	s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 	if rec.Code != http.StatusServiceUnavailable {
 		t.Fatalf("status %d, want 503", rec.Code)
 	}
@@ -131,7 +131,7 @@ func TestReadyzReportsFailuresWithoutDetail(t *testing.T) {
 	// Only an optional check failing: still ready.
 	s, _ = newTestServer(t, false, []Check{checks[0], checks[2]}, func(*http.ServeMux) {})
 	rec = httptest.NewRecorder()
-	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+	s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 	if rec.Code != 200 {
 		t.Fatalf("status %d with only an optional check failing, want 200", rec.Code)
 	}
@@ -147,7 +147,7 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 		})
 	})
 	s.srv.Addr = "127.0.0.1:0"
-	ln, err := s.Listen()
+	ln, err := s.Listen(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

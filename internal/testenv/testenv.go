@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver used to create test schemas
 	"github.com/redis/go-redis/v9"
 )
 

@@ -177,7 +177,7 @@ func (a *API) resolve(hctx huma.Context) (*auth.Principal, error) {
 	}
 	c, err := huma.ReadCookie(hctx, a.cookie)
 	if err != nil || c.Value == "" {
-		return nil, nil
+		return nil, nil //nolint:nilerr // no (readable) cookie means no credentials, not a failure
 	}
 	return a.auth.AuthenticateSession(ctx, c.Value)
 }
