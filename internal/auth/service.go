@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -168,27 +169,30 @@ func (s *Service) Register(ctx context.Context, p RegisterParams, m Meta) (*grim
 // and a wrong password is the same, in content and in time.
 func (s *Service) Login(ctx context.Context, login, password string, m Meta) (*grimbots.User, *NewSession, error) {
 	login = strings.ToLower(strings.TrimSpace(login))
-	accountKey := "login:account:" + login
 	if err := s.limit(ctx, "login:ip:"+m.IP, s.cfg.LoginPerIP, true); err != nil {
 		return nil, nil, s.loginRefused(ctx, err, nil, m, "ip")
 	}
+	u, err := s.store.UserByLogin(ctx, login)
+	if err != nil && grimbots.ErrorCode(err) != grimbots.ENOTFOUND {
+		return nil, nil, err
+	}
+	// Failures count against the account whichever of its names (email or
+	// username) they used; an unknown name is limited by itself.
+	accountKey := "login:account:" + login
+	var target *int64
+	if u != nil {
+		accountKey = "login:user:" + strconv.FormatInt(u.ID, 10)
+		target = &u.ID
+	}
 	if err := s.limit(ctx, accountKey, s.cfg.LoginPerAccount, false); err != nil {
-		u, _ := s.store.UserByLogin(ctx, login)
-		var target *int64
-		if u != nil {
-			target = &u.ID
-		}
 		return nil, nil, s.loginRefused(ctx, err, target, m, "account")
 	}
 	bad := grimbots.Errorf(grimbots.EUNAUTHORIZED, "invalid login or password")
-	u, err := s.store.UserByLogin(ctx, login)
-	if grimbots.ErrorCode(err) == grimbots.ENOTFOUND {
+	if u == nil {
 		s.hasher.burnTime(password)
 		_, _ = s.limiter.Take(ctx, accountKey, s.cfg.LoginPerAccount)
 		_ = s.store.AppendAudit(ctx, s.audit(grimbots.AuditLoginFailed, nil, nil, m, map[string]any{"reason": "unknown_account"}))
 		return nil, nil, bad
-	} else if err != nil {
-		return nil, nil, err
 	}
 	ok, err := s.hasher.Verify(u.PasswordHash, password)
 	if err != nil {

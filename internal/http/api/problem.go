@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/getsentry/sentry-go"
@@ -106,12 +107,32 @@ func newProblem(ctx context.Context, status int, msg string, errs ...error) *Pro
 		}
 		var d huma.ErrorDetailer
 		if errors.As(e, &d) {
-			p.Errors = append(p.Errors, d.ErrorDetail())
+			p.Errors = append(p.Errors, withoutSecrets(d.ErrorDetail()))
 		} else {
 			p.Errors = append(p.Errors, &huma.ErrorDetail{Message: e.Error()})
 		}
 	}
 	return p
+}
+
+// withoutSecrets drops the echoed value of an error about a whole object or
+// the raw body (for a missing or unexpected property huma quotes the entire
+// object, passwords included) or about a secret field: an error answer must
+// not carry credentials back.
+func withoutSecrets(d *huma.ErrorDetail) *huma.ErrorDetail {
+	if d == nil || d.Value == nil {
+		return d
+	}
+	loc := strings.ToLower(d.Location)
+	_, isObject := d.Value.(map[string]any)
+	_, isArray := d.Value.([]any)
+	if isObject || isArray || loc == "body" ||
+		strings.Contains(loc, "password") || strings.Contains(loc, "token") || strings.Contains(loc, "secret") {
+		c := *d
+		c.Value = nil
+		return &c
+	}
+	return d
 }
 
 // errorMapper turns a handler's error into a Problem. Domain errors keep
