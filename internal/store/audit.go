@@ -57,7 +57,8 @@ func (s *Store) ListAudit(ctx context.Context, f grimbots.AuditFilter) ([]*grimb
 			return err
 		}
 		out, err = queryAll(ctx, q, `SELECT a.id, a.actor_id, a.target_user_id, a.action, a.ip, a.user_agent, a.details, a.created_at
-			FROM audit_log a WHERE `+cond+fmt.Sprintf(` ORDER BY a.id DESC LIMIT %d OFFSET %d`, limit, offset), args, scanAudit)
+			FROM audit_log a WHERE `+cond+fmt.Sprintf(` ORDER BY a.id DESC LIMIT $%d OFFSET $%d`, len(args)+1, len(args)+2),
+			append(args[:len(args):len(args)], limit, offset), scanAudit)
 		return err
 	})
 	if err != nil {

@@ -44,8 +44,9 @@ type DB struct {
 }
 
 type reader struct {
-	name string
-	db   *sql.DB
+	name  string
+	db    *sql.DB
+	stmts *stmtCache
 	// downUntil holds a UnixNano deadline before which the reader is skipped
 	// after a failure.
 	downUntil atomic.Int64
@@ -110,7 +111,7 @@ func openPostgres(cfg Config) (*DB, error) {
 		r.SetMaxOpenConns(maxOpen)
 		r.SetMaxIdleConns(maxOpen)
 		r.SetConnMaxIdleTime(5 * time.Minute)
-		db.readers = append(db.readers, &reader{name: fmt.Sprintf("replica%d", i+1), db: r})
+		db.readers = append(db.readers, &reader{name: fmt.Sprintf("replica%d", i+1), db: r, stmts: newStmtCache(r)})
 	}
 	return db, nil
 }
@@ -180,7 +181,7 @@ func openSQLite(cfg Config) (*DB, error) {
 	readPool.SetMaxIdleConns(n)
 	readPool.SetConnMaxIdleTime(0)
 	return &DB{primary: primary, dialect: sqliteDialect{},
-		readers: []*reader{{name: "readers", db: readPool}}}, nil
+		readers: []*reader{{name: "readers", db: readPool, stmts: newStmtCache(readPool)}}}, nil
 }
 
 // Engine names the database engine: "sqlite" or "postgres".
@@ -194,6 +195,7 @@ func (db *DB) Primary() *sql.DB { return db.primary }
 func (db *DB) Close() error {
 	var errs []error
 	for _, r := range db.readers {
+		r.stmts.close()
 		errs = append(errs, r.db.Close())
 	}
 	if db.primary != nil {
@@ -263,7 +265,7 @@ func (db *DB) read(ctx context.Context, fn func(q querier) error) error {
 	if r == nil {
 		return fn(db.primary)
 	}
-	err := fn(r.db)
+	err := fn(r.stmts)
 	if err == nil || errors.Is(err, sql.ErrNoRows) || ctx.Err() != nil || isAppError(err) {
 		return err
 	}

@@ -115,7 +115,7 @@ func (s *Store) FindUsers(ctx context.Context, f grimbots.UserFilter) ([]*grimbo
 			return err
 		}
 		users, err = queryAll(ctx, q, `SELECT `+userColumns+` FROM users u WHERE `+cond+
-			fmt.Sprintf(` ORDER BY u.id DESC LIMIT %d OFFSET %d`, limit, offset), args,
+			fmt.Sprintf(` ORDER BY u.id DESC LIMIT $%d OFFSET $%d`, len(args)+1, len(args)+2), append(args[:len(args):len(args)], limit, offset),
 			func(rows *sql.Rows) (*grimbots.User, error) { return scanUser(rows) })
 		return err
 	})
