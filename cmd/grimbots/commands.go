@@ -55,14 +55,22 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	db, err := app.OpenDB(ctx, cfg, app.NewLogger(cfg, stderr))
+	logger := app.NewLogger(cfg, stderr)
+	db, err := app.OpenDB(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	queue, err := app.OpenQueue(ctx, cfg, db, logger)
+	if err != nil {
+		return err
+	}
+	defer queue.Close()
 	switch args[0] {
 	case "up":
-		applied, err := db.MigrateUp(ctx)
+		// The job queue's own tables are migrated after ours; they are not
+		// reverted by `migrate down`, which concerns the application schema.
+		applied, err := app.MigrateUp(ctx, db, queue)
 		for _, v := range applied {
 			fmt.Fprintf(stdout, "applied %04d\n", v)
 		}
@@ -94,6 +102,11 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 				state = "applied " + s.AppliedAt.Format(time.RFC3339)
 			}
 			fmt.Fprintf(stdout, "%04d_%s  %s\n", s.Version, s.Name, state)
+		}
+		if err := queue.CheckSchema(ctx); err != nil {
+			fmt.Fprintln(stdout, "job queue schema: pending")
+		} else {
+			fmt.Fprintln(stdout, "job queue schema: up to date")
 		}
 		return nil
 	}

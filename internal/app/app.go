@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
+	"github.com/riverqueue/river"
 
 	"github.com/grimbots/grimbots/internal/auth"
 	"github.com/grimbots/grimbots/internal/buildinfo"
@@ -23,8 +24,10 @@ import (
 	"github.com/grimbots/grimbots/internal/grimbots"
 	httpserver "github.com/grimbots/grimbots/internal/http"
 	"github.com/grimbots/grimbots/internal/http/api"
+	"github.com/grimbots/grimbots/internal/jobs"
 	"github.com/grimbots/grimbots/internal/mail"
 	"github.com/grimbots/grimbots/internal/ratelimit"
+	"github.com/grimbots/grimbots/internal/secretbox"
 	"github.com/grimbots/grimbots/internal/store"
 )
 
@@ -49,6 +52,8 @@ type App struct {
 	Store    *store.Store
 	Redis    *redis.Client
 	Auth     *auth.Service
+	Jobs     *jobs.Queue
+	Keys     *secretbox.Keyring
 	Server   *httpserver.Server
 	Registry *prometheus.Registry
 }
@@ -71,8 +76,20 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 	if a.DB, err = OpenDB(ctx, cfg, logger); err != nil {
 		return nil, err
 	}
+	if a.Keys, err = keyring(cfg); err != nil {
+		return nil, err
+	}
+	mailer := opts.Mailer
+	if mailer == nil {
+		mailer = newMailer(cfg, logger)
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &jobs.EmailWorker{Mailer: mailer, Keys: a.Keys})
+	if a.Jobs, err = newQueue(ctx, cfg, a.DB, logger, workers); err != nil {
+		return nil, err
+	}
 	if cfg.AutoMigrate {
-		applied, err := a.DB.MigrateUp(ctx)
+		applied, err := migrateUp(ctx, a.DB, a.Jobs)
 		if err != nil {
 			return nil, err
 		}
@@ -80,10 +97,10 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 			logger.InfoContext(ctx, "applied migrations", "versions", applied)
 		}
 	}
-	if err := a.DB.CheckSchema(ctx); err != nil {
+	if err := checkSchema(ctx, a.DB, a.Jobs); err != nil {
 		return nil, err
 	}
-	a.Store = store.New(a.DB)
+	a.Store = store.New(a.DB, store.WithJobs(a.Jobs))
 
 	var limiter ratelimit.Limiter = ratelimit.NewMemory(nil)
 	if cfg.RedisURL != "" {
@@ -104,16 +121,12 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		limiter = ratelimit.NewRedis(a.Redis, prefix+"rl:")
 	}
 
-	mailer := opts.Mailer
-	if mailer == nil {
-		mailer = newMailer(cfg, logger)
-	}
 	params := auth.DefaultHashParams
 	if opts.HashParams != nil {
 		params = *opts.HashParams
 	}
 	hasher := auth.NewHasher(params, 2*runtime.GOMAXPROCS(0))
-	a.Auth, err = auth.New(a.Store, limiter, mailer, hasher, auth.Config{
+	a.Auth, err = auth.New(a.Store, limiter, a.Keys, hasher, auth.Config{
 		Secret: cfg.SecretKey, SessionTTL: cfg.SessionTTL, PublicURL: cfg.PublicURL,
 		LoginPerIP: rate(cfg.RateLoginPerIP), LoginPerAccount: rate(cfg.RateLoginPerAccount),
 		RegisterPerIP: rate(cfg.RateRegisterPerIP), ResetPerIP: rate(cfg.RateResetPerIP),
@@ -167,7 +180,7 @@ func (a *App) readinessChecks() []httpserver.Check {
 			if err != nil {
 				return "", err
 			}
-			return "version " + strconv.Itoa(v), a.DB.CheckSchema(ctx)
+			return "version " + strconv.Itoa(v), checkSchema(ctx, a.DB, a.Jobs)
 		}},
 		{Name: "read_pools", Optional: true, Run: func(ctx context.Context) (string, error) {
 			var errs []error
@@ -187,14 +200,29 @@ func (a *App) readinessChecks() []httpserver.Check {
 	return checks
 }
 
+// StartBackground starts the workers (job queue). Run calls it; tests that
+// serve the handler themselves call it to get emails and other jobs done.
+func (a *App) StartBackground(ctx context.Context) error {
+	if err := a.Jobs.Start(ctx); err != nil {
+		return fmt.Errorf("starting job workers: %w", err)
+	}
+	return nil
+}
+
 // Run serves until ctx is cancelled, then shuts down in order within the
-// configured timeout: HTTP drained, background work finished, connections
-// closed.
+// configured timeout: HTTP drained, workers stopped (running jobs finish or
+// return to the queue), connections closed.
 func (a *App) Run(ctx context.Context) error {
 	ln, err := a.Server.Listen(ctx)
 	if err != nil {
 		a.closeResources()
 		return fmt.Errorf("listening on %s: %w", a.Config.HTTPAddr, err)
+	}
+	// Workers run on a context that outlives the signal: Stop ends them.
+	if err := a.StartBackground(context.WithoutCancel(ctx)); err != nil {
+		_ = ln.Close()
+		a.closeResources()
+		return err
 	}
 	a.Logger.InfoContext(ctx, "grimbots is serving", "addr", ln.Addr().String(), "public_url", a.Config.PublicURL.String(),
 		"engine", a.DB.Engine(), "version", buildinfo.Version)
@@ -214,25 +242,29 @@ func (a *App) Run(ctx context.Context) error {
 	if err == nil {
 		err = <-serveErr
 	}
-	done := make(chan struct{})
-	go func() { a.Auth.Close(); close(done) }()
-	select {
-	case <-done:
-	case <-sctx.Done():
-		a.Logger.Warn("background work did not finish in time")
+	if jerr := a.Jobs.Stop(sctx); jerr != nil {
+		a.Logger.Warn("job workers did not stop cleanly", "err", jerr)
 	}
 	a.closeResources()
 	a.Logger.Info("stopped")
 	return err
 }
 
-// Close releases an instance that was built but not Run (tools, tests).
+// Close stops the workers (if started) and releases an instance that was
+// not Run (tools, tests).
 func (a *App) Close() {
-	a.Auth.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
+	defer cancel()
+	if err := a.Jobs.Stop(ctx); err != nil {
+		a.Logger.Warn("job workers did not stop cleanly", "err", err)
+	}
 	a.closeResources()
 }
 
 func (a *App) closeResources() {
+	if a.Jobs != nil {
+		a.Jobs.Close()
+	}
 	if a.Redis != nil {
 		_ = a.Redis.Close()
 	}
@@ -241,7 +273,6 @@ func (a *App) closeResources() {
 	}
 	sentry.Flush(2 * time.Second)
 }
-
 // InitSentry configures error reporting when a DSN is set.
 func InitSentry(cfg *config.Config) error {
 	if cfg.SentryDSN == "" {

@@ -737,6 +737,15 @@ func testPasswordReset(t *testing.T, h *apptest.Harness) {
 	if n := len(h.Mailer.Messages()); n != 1 {
 		t.Fatalf("%d emails sent, want 1 (none for the unknown address)", n)
 	}
+	// The email went through the job queue, which keeps the link sealed: a
+	// copy of the jobs table is no way to reset a password.
+	var raw []byte // JSON text on PostgreSQL, SQLite's binary JSONB
+	if err := h.App.DB.Primary().QueryRow(`SELECT args FROM river_job WHERE kind = 'send_email'`).Scan(&raw); err != nil {
+		t.Fatalf("reading the email job: %v", err)
+	}
+	if jobArgs := string(raw); strings.Contains(jobArgs, token) || strings.Contains(jobArgs, "reset-password") || !strings.Contains(jobArgs, "sealed") {
+		t.Fatalf("email job args hold the reset link in clear: %s", jobArgs)
+	}
 
 	// A weak password is refused without using up the token.
 	requireFieldError(t, confirmReset(anon, token, "1234567890"), http.StatusUnprocessableEntity, "body.new_password")

@@ -9,8 +9,9 @@ import (
 )
 
 // RequestPasswordReset emails a single-use reset link if email belongs to an
-// account. The answer is the same whether or not it does, and the email is
-// sent after the request returns, so neither content nor timing tells.
+// account. The answer is the same whether or not it does, and the email is a
+// job sent by a worker after the request returns, so neither content nor
+// timing tells. The job holds the link sealed with the encryption keys.
 func (s *Service) RequestPasswordReset(ctx context.Context, email string, m Meta) error {
 	email = NormalizeEmail(email)
 	if err := collect(checkEmail("body.email", email)); err != nil {
@@ -32,14 +33,10 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string, m Meta
 	}
 	token := newToken(resetPrefix)
 	now := s.now()
-	r := &grimbots.PasswordReset{UserID: u.ID, TokenHash: s.tokenHash("reset", token), CreatedAt: now, ExpiresAt: now.Add(s.cfg.ResetTTL)}
-	if err := s.store.CreatePasswordReset(ctx, r, s.audit(grimbots.AuditPasswordResetAsk, nil, &u.ID, m, nil)); err != nil {
-		return err
-	}
 	link := *s.cfg.PublicURL
 	link.Path += "/reset-password"
 	link.RawQuery = "token=" + token
-	msg := mail.Message{
+	job, err := mail.NewJob(s.keys, mail.Message{
 		To:      u.Email,
 		Subject: "Redefinição de senha do grimbots",
 		Text: fmt.Sprintf("Olá, %s!\n\nRecebemos um pedido para redefinir a senha da sua conta no grimbots.\n"+
@@ -47,14 +44,12 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string, m Meta
 			"Se não foi você, ignore este e-mail: sua senha continua a mesma.\n",
 			u.Username, int(s.cfg.ResetTTL.Minutes()), link.String()),
 		Sensitive: true,
-	}
-	s.mails.Go(func() {
-		ctx := context.WithoutCancel(ctx)
-		if err := s.mailer.Send(ctx, msg); err != nil {
-			s.logger.ErrorContext(ctx, "sending password reset email", "user_id", u.ID, "err", err)
-		}
 	})
-	return nil
+	if err != nil {
+		return err
+	}
+	r := &grimbots.PasswordReset{UserID: u.ID, TokenHash: s.tokenHash("reset", token), CreatedAt: now, ExpiresAt: now.Add(s.cfg.ResetTTL)}
+	return s.store.CreatePasswordReset(ctx, r, job, s.audit(grimbots.AuditPasswordResetAsk, nil, &u.ID, m, nil))
 }
 
 // ResetPassword sets a new password with a reset token and ends every

@@ -11,12 +11,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/grimbots/grimbots/internal/grimbots"
-	"github.com/grimbots/grimbots/internal/mail"
 	"github.com/grimbots/grimbots/internal/ratelimit"
+	"github.com/grimbots/grimbots/internal/secretbox"
 )
 
 // Config tunes the service.
@@ -40,19 +39,17 @@ type Config struct {
 type Service struct {
 	store   grimbots.AccountStore
 	limiter ratelimit.Limiter
-	mailer  mail.Mailer
-	hasher  *Hasher
-	secret  []byte
-	cfg     Config
-	now     grimbots.Clock
-	logger  *slog.Logger
-
-	// mails tracks emails being sent after their request answered.
-	mails sync.WaitGroup
+	// keys seal sensitive email bodies (reset links) in the job queue.
+	keys   *secretbox.Keyring
+	hasher *Hasher
+	secret []byte
+	cfg    Config
+	now    grimbots.Clock
+	logger *slog.Logger
 }
 
 // New returns a Service. now may be nil for the real clock.
-func New(store grimbots.AccountStore, limiter ratelimit.Limiter, mailer mail.Mailer, hasher *Hasher,
+func New(store grimbots.AccountStore, limiter ratelimit.Limiter, keys *secretbox.Keyring, hasher *Hasher,
 	cfg Config, now grimbots.Clock, logger *slog.Logger) (*Service, error) {
 	if len(cfg.Secret) < 32 {
 		return nil, errors.New("auth: secret must be at least 32 bytes")
@@ -66,12 +63,9 @@ func New(store grimbots.AccountStore, limiter ratelimit.Limiter, mailer mail.Mai
 	if now == nil {
 		now = grimbots.Now
 	}
-	return &Service{store: store, limiter: limiter, mailer: mailer, hasher: hasher, secret: cfg.Secret,
+	return &Service{store: store, limiter: limiter, keys: keys, hasher: hasher, secret: cfg.Secret,
 		cfg: cfg, now: now, logger: logger}, nil
 }
-
-// Close waits for emails still being sent.
-func (s *Service) Close() { s.mails.Wait() }
 
 // Meta describes the client making a request, for audit and rate limits.
 type Meta struct {

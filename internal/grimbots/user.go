@@ -140,7 +140,9 @@ type AccountStore interface {
 	ListAPITokens(ctx context.Context, userID int64) ([]*APIToken, error)
 	DeleteAPIToken(ctx context.Context, userID, tokenID int64, audit ...AuditEntry) error
 
-	CreatePasswordReset(ctx context.Context, r *PasswordReset, audit ...AuditEntry) error
+	// CreatePasswordReset stores a reset ticket and enqueues its email in
+	// the same transaction.
+	CreatePasswordReset(ctx context.Context, r *PasswordReset, email Job, audit ...AuditEntry) error
 	// UsePasswordReset consumes the unexpired, unused ticket with the given
 	// hash, sets the new password hash and ends every session, atomically.
 	// It returns EGONE for an unknown, used or expired ticket.

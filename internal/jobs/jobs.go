@@ -19,6 +19,8 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/grimbots/grimbots/internal/grimbots"
 )
 
 // Config configures the queue.
@@ -122,7 +124,7 @@ func (q *Queue) CheckSchema(ctx context.Context) error {
 
 // InsertTx enqueues jobs inside tx: they become visible to workers only if
 // tx commits.
-func (q *Queue) InsertTx(ctx context.Context, tx *sql.Tx, jobs ...river.JobArgs) error {
+func (q *Queue) InsertTx(ctx context.Context, tx *sql.Tx, jobs ...grimbots.Job) error {
 	if len(jobs) == 0 {
 		return nil
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"time"
@@ -10,11 +11,46 @@ import (
 
 // Store implements the domain's store interfaces on a DB.
 type Store struct {
-	db *DB
+	db   *DB
+	jobs JobInserter
 }
 
+// JobInserter enqueues jobs inside a transaction (the job queue).
+type JobInserter interface {
+	InsertTx(ctx context.Context, tx *sql.Tx, jobs ...grimbots.Job) error
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithJobs lets the store enqueue the jobs that state changes cause.
+func WithJobs(j JobInserter) Option { return func(s *Store) { s.jobs = j } }
+
 // New returns a Store on db.
-func New(db *DB) *Store { return &Store{db: db} }
+func New(db *DB, opts ...Option) *Store {
+	s := &Store{db: db}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// insertJobs enqueues the non-nil jobs in tx.
+func (s *Store) insertJobs(ctx context.Context, tx *sql.Tx, jobs ...grimbots.Job) error {
+	var list []grimbots.Job
+	for _, j := range jobs {
+		if j != nil {
+			list = append(list, j)
+		}
+	}
+	if len(list) == 0 {
+		return nil
+	}
+	if s.jobs == nil {
+		return errors.New("store: jobs to enqueue but no job queue configured")
+	}
+	return s.jobs.InsertTx(ctx, tx, list...)
+}
 
 // DB returns the underlying pools.
 func (s *Store) DB() *DB { return s.db }

@@ -75,13 +75,16 @@ func (s *Store) DeleteAPIToken(ctx context.Context, userID, tokenID int64, audit
 	})
 }
 
-// CreatePasswordReset stores a reset ticket.
-func (s *Store) CreatePasswordReset(ctx context.Context, r *grimbots.PasswordReset, audit ...grimbots.AuditEntry) error {
+// CreatePasswordReset stores a reset ticket and enqueues its email.
+func (s *Store) CreatePasswordReset(ctx context.Context, r *grimbots.PasswordReset, email grimbots.Job, audit ...grimbots.AuditEntry) error {
 	return s.db.inTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO password_resets (user_id, token_hash, created_at, expires_at)
 			VALUES ($1, $2, $3, $4) RETURNING id`, r.UserID, r.TokenHash, r.CreatedAt, r.ExpiresAt).Scan(&r.ID)
 		if err != nil {
 			return fmt.Errorf("store: inserting password reset: %w", err)
+		}
+		if err := s.insertJobs(ctx, tx, email); err != nil {
+			return err
 		}
 		return appendAudit(ctx, tx, audit)
 	})

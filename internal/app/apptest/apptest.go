@@ -176,6 +176,10 @@ func New(t testing.TB, opts Options) *Harness {
 	}
 	h.App = a
 	t.Cleanup(a.Close)
+	// Workers run so that queued jobs (emails) are done as in production.
+	if err := a.StartBackground(context.Background()); err != nil {
+		t.Fatalf("apptest: starting workers: %v", err)
+	}
 	h.Server = httptest.NewServer(a.Server.Handler())
 	t.Cleanup(h.Server.Close) // runs before a.Close: no request outlives the app
 	h.URL = h.Server.URL

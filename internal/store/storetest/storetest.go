@@ -164,7 +164,7 @@ func NewAPIToken(t testing.TB, s *store.Store, userID int64, hash string, expire
 func NewPasswordReset(t testing.TB, s *store.Store, userID int64, hash string, expires time.Time) *grimbots.PasswordReset {
 	t.Helper()
 	r := &grimbots.PasswordReset{UserID: userID, TokenHash: hash, CreatedAt: Epoch, ExpiresAt: expires}
-	if err := s.CreatePasswordReset(context.Background(), r); err != nil {
+	if err := s.CreatePasswordReset(context.Background(), r, nil); err != nil {
 		t.Fatalf("CreatePasswordReset(%d, %s): %v", userID, hash, err)
 	}
 	return r
@@ -1515,7 +1515,7 @@ func testAuditAtomic(t *testing.T, s *store.Store) {
 				CreatedAt: Epoch}, e("atomic.create_api_token"))
 		},
 		"CreatePasswordReset": func() error {
-			return s.CreatePasswordReset(ctx, &grimbots.PasswordReset{UserID: 999, TokenHash: "r", CreatedAt: Epoch, ExpiresAt: Epoch},
+			return s.CreatePasswordReset(ctx, &grimbots.PasswordReset{UserID: 999, TokenHash: "r", CreatedAt: Epoch, ExpiresAt: Epoch}, nil,
 				e("atomic.create_password_reset"))
 		},
 		"UsePasswordReset": func() error {
