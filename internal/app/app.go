@@ -273,6 +273,7 @@ func (a *App) closeResources() {
 	}
 	sentry.Flush(2 * time.Second)
 }
+
 // InitSentry configures error reporting when a DSN is set.
 func InitSentry(cfg *config.Config) error {
 	if cfg.SentryDSN == "" {
