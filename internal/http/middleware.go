@@ -185,7 +185,7 @@ func securityHeaders(next http.Handler, production bool) http.Handler {
 
 func crossSiteRefused(w http.ResponseWriter, r *http.Request) {
 	writeProblem(w, r, http.StatusForbidden, "cross_site_refused",
-		"Cross-site request refused: state-changing requests must come from this site or carry an API token.")
+		"Cross-site request refused: state-changing requests must come from this site.")
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {
