@@ -42,7 +42,9 @@ func OpenQueue(ctx context.Context, cfg *config.Config, db *store.DB, logger *sl
 }
 
 // MigrateUp applies the application's migrations, then the job queue's.
-func MigrateUp(ctx context.Context, db *store.DB, q *jobs.Queue) ([]int, error) { return migrateUp(ctx, db, q) }
+func MigrateUp(ctx context.Context, db *store.DB, q *jobs.Queue) ([]int, error) {
+	return migrateUp(ctx, db, q)
+}
 
 func migrateUp(ctx context.Context, db *store.DB, q *jobs.Queue) ([]int, error) {
 	applied, err := db.MigrateUp(ctx)
