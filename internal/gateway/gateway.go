@@ -145,7 +145,7 @@ type Driver struct {
 	// PayerFields lists the payer data the provider requires ("name",
 	// "document", "email", "phone"). A seller's configuration is rejected at
 	// save time if it cannot supply them.
-	PayerFields []string
+	PayerFields    []string
 	HasStatusAPI   bool
 	SupportsRefund bool
 	SupportsSplit  bool
