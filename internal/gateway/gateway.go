@@ -130,6 +130,9 @@ type Config struct {
 	BaseURL     string
 	Credentials Credentials
 	HTTPClient  *http.Client
+	// SellerID is the seller the client acts for. Providers ignore it; the
+	// built-in sandbox bank keeps each seller's charges apart with it.
+	SellerID int64
 }
 
 // Driver is everything the platform knows about a provider.

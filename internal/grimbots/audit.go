@@ -21,6 +21,11 @@ const (
 	AuditUserUnban           = "admin.user_unban"
 	AuditUserRole            = "admin.user_role"
 	AuditAdminCreate         = "admin.create"
+	AuditUserCommission      = "admin.user_commission"
+	AuditGatewayAdd          = "gateway.add"
+	AuditGatewayUpdate       = "gateway.update"
+	AuditGatewayDelete       = "gateway.delete"
+	AuditKeysRotate          = "keys.rotate"
 )
 
 // AuditEntry is one append-only record of a security-relevant event.

@@ -1,0 +1,14 @@
+DROP TABLE sandbox_charges;
+DROP TABLE webhook_events;
+DROP TABLE payment_events;
+DROP INDEX payments_gateway_hash_idx;
+DROP INDEX payments_pending_idx;
+DROP INDEX payments_reuse_idx;
+ALTER TABLE payments DROP COLUMN refunded_at;
+ALTER TABLE payments DROP COLUMN checked_at;
+ALTER TABLE payments DROP COLUMN failure_reason;
+ALTER TABLE payments DROP COLUMN commission_bps;
+ALTER TABLE payments DROP COLUMN offer_key;
+ALTER TABLE payments DROP COLUMN qr_code;
+ALTER TABLE payments DROP COLUMN gateway_hash;
+ALTER TABLE gateways DROP COLUMN deleted_at;
