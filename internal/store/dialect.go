@@ -22,6 +22,9 @@ type dialect interface {
 	lockMigrations(ctx context.Context, conn *sql.Conn) (unlock func(), err error)
 	// tableExists reports whether a table is visible to q.
 	tableExists(ctx context.Context, q querier, table string) (bool, error)
+	// forUpdate is the suffix of a SELECT that locks the rows it reads
+	// until the transaction ends.
+	forUpdate() string
 }
 
 type sqliteDialect struct{}
@@ -45,6 +48,10 @@ func (sqliteDialect) lockMigrations(context.Context, *sql.Conn) (func(), error) 
 	return func() {}, nil
 }
 
+// SQLite serialises writers (one connection, IMMEDIATE transactions): a
+// write transaction already excludes every other.
+func (sqliteDialect) forUpdate() string { return "" }
+
 func (sqliteDialect) tableExists(ctx context.Context, q querier, table string) (bool, error) {
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1`, table).Scan(&n)
@@ -62,6 +69,8 @@ func (postgresDialect) tableExists(ctx context.Context, q querier, table string)
 }
 
 func (postgresDialect) name() string { return "postgres" }
+
+func (postgresDialect) forUpdate() string { return " FOR UPDATE" }
 
 func (postgresDialect) isUniqueViolation(err error) bool {
 	var e *pgconn.PgError

@@ -22,18 +22,22 @@ func scanGateway(row scanner) (*grimbots.GatewayAccount, error) {
 // CreateGatewayAccount inserts g, or revives the seller's deleted account of
 // the same kind (one account per kind and seller).
 func (s *Store) CreateGatewayAccount(ctx context.Context, g *grimbots.GatewayAccount) error {
-	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+	conflict := grimbots.Errorf(grimbots.ECONFLICT, "a %s gateway is already configured; edit it instead", g.Kind)
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
 		var id int64
 		var deleted sql.NullTime
 		err := tx.QueryRowContext(ctx, `SELECT id, deleted_at FROM gateways WHERE seller_id = $1 AND kind = $2`, g.SellerID, g.Kind).Scan(&id, &deleted)
 		switch {
 		case err == nil && !deleted.Valid:
-			return grimbots.Errorf(grimbots.ECONFLICT, "a %s gateway is already configured; edit it instead", g.Kind)
+			return conflict
 		case err == nil:
-			g.ID = id
-			return updateOne(ctx, tx, `UPDATE gateways SET credentials_ciphertext = $1, webhook_token = $2, priority = $3, active = $4,
+			if err := updateOne(ctx, tx, `UPDATE gateways SET credentials_ciphertext = $1, webhook_token = $2, priority = $3, active = $4,
 				verified_at = $5, last_error = $6, created_at = $7, updated_at = $7, deleted_at = NULL WHERE id = $8`,
-				g.CredentialsCiphertext, g.WebhookToken, g.Priority, g.Active, timeArg(g.VerifiedAt), g.LastError, g.CreatedAt, id)
+				g.CredentialsCiphertext, g.WebhookToken, g.Priority, g.Active, timeArg(g.VerifiedAt), g.LastError, g.CreatedAt, id); err != nil {
+				return err
+			}
+			g.ID = id
+			return nil
 		case err != sql.ErrNoRows:
 			return err
 		}
@@ -46,6 +50,12 @@ func (s *Store) CreateGatewayAccount(ctx context.Context, g *grimbots.GatewayAcc
 		}
 		return nil
 	})
+	// A concurrent create of the same kind passes the check above and then
+	// hits the unique index (PostgreSQL): it is the same conflict.
+	if s.db.dialect.isUniqueViolation(err) {
+		return conflict
+	}
+	return err
 }
 
 // GatewayAccounts lists a seller's live gateways by priority.

@@ -176,7 +176,11 @@ func (s *Store) TransitionPayment(ctx context.Context, t grimbots.PaymentTransit
 	var changed bool
 	var from string
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT status FROM payments WHERE id = $1 AND seller_id = $2`, t.PaymentID, t.SellerID).Scan(&from); err != nil {
+		// Lock the row while reading its status: a concurrent writer cannot
+		// change it between this read and the UPDATE, so the event records
+		// the status actually replaced.
+		if err := tx.QueryRowContext(ctx, `SELECT status FROM payments WHERE id = $1 AND seller_id = $2`+s.db.dialect.forUpdate(),
+			t.PaymentID, t.SellerID).Scan(&from); err != nil {
 			return notFound(err, "payment not found")
 		}
 		args := []any{t.To, t.Now, t.PaymentID, t.SellerID}

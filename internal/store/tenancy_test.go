@@ -45,6 +45,25 @@ var storeTenancy = map[string]tenancyRule{
 	"SetBanned":           scoped(checkSetBanned),
 	"SetRole":             scoped(checkSetRole),
 
+	"CreateGatewayAccount":   scoped(checkCreateGatewayAccount),
+	"GatewayAccounts":        scoped(checkGatewayAccounts),
+	"GatewayAccount":         scoped(checkGatewayAccount),
+	"UpdateGatewayAccount":   scoped(checkUpdateGatewayAccount),
+	"DeleteGatewayAccount":   scoped(checkDeleteGatewayAccount),
+	"CreatePayment":          scoped(checkCreatePayment),
+	"SetPaymentCharge":       scoped(checkSetPaymentCharge),
+	"Payment":                scoped(checkPayment),
+	"PaymentByReference":     scoped(checkPaymentByReference),
+	"PaymentByTransaction":   scoped(checkPaymentByTransaction),
+	"ReusablePayment":        scoped(checkReusablePayment),
+	"ListPayments":           scoped(checkListPayments),
+	"ClaimPaymentCheck":      scoped(checkClaimPaymentCheck),
+	"TransitionPayment":      scoped(checkTransitionPayment),
+	"WebhookEvents":          scoped(checkWebhookEvents),
+	"Commissions":            scoped(checkCommissions),
+	"CreateSandboxCharge":    scoped(checkCreateSandboxCharge),
+	"SetSandboxChargeStatus": scoped(checkSetSandboxChargeStatus),
+
 	// Global or admin-only.
 	"CreateUser":            global("creates a new account (a new tenant); it reads no other tenant's rows beyond the uniqueness check"),
 	"UserByID":              global("account lookup by id: the HTTP layer passes the authenticated principal's own id, or an admin asks"),
@@ -59,6 +78,21 @@ var storeTenancy = map[string]tenancyRule{
 	"DeleteExpiredSessions": global("housekeeping over every tenant, run by the platform"),
 	"AppendAudit":           global("append-only log; each entry names its own actor and target"),
 	"DB":                    global("accessor for the connection pools, used by the platform (migrations, health, metrics)"),
+
+	"GatewayAccountByWebhook": {global: "resolves a webhook URL by its unguessable token, which identifies the seller; " +
+		"the account returned names its owner", check: checkGatewayAccountByWebhook},
+	"PendingPayments": global("the reconciler's sweep over every seller's pending charges; each payment carries its seller id " +
+		"and is then handled with it"),
+	"SealedValues":  global("key rotation re-encrypts every ciphertext of the platform, run by an operator"),
+	"ReplaceSealed": global("key rotation: swaps one ciphertext for its re-encryption, conditional on the old value"),
+	"RecordWebhook": global("a webhook is stored before anything else, before the seller is known (unknown tokens included); " +
+		"the seller id is the one its token resolved to"),
+	"SetWebhookOutcome": global("records the outcome of the webhook event just stored by RecordWebhook, by the id it returned, " +
+		"never a client-supplied id"),
+	"SandboxCharge": {global: "the sandbox gateway looks a charge up by its transaction id and the caller compares the " +
+		"returned owner with the seller", check: checkSandboxCharge},
+	"PlatformRevenue":   global("admin report of the platform's commission income across every seller"),
+	"SetCommissionRate": global("admin-only: sets a seller's platform fee, with the admin's audit entry"),
 }
 
 func TestEveryStoreMethodHasATenancyDecision(t *testing.T) {
@@ -118,12 +152,25 @@ func TestTenancy(t *testing.T) {
 	}
 }
 
-// seller is one tenant with rows in every account table.
+// seller is one tenant with rows in every account and payment table.
 type seller struct {
 	user     *grimbots.User
 	sessions []*grimbots.Session
 	tokens   []*grimbots.APIToken
 	reset    string // hash of an outstanding password reset
+
+	bot, lead int64
+	gateway   *grimbots.GatewayAccount   // live, kind "pushinpay" for every seller
+	deleted   []*grimbots.GatewayAccount // "syncpay" for every seller, and one kind of its own
+	// Payments on the pushinpay gateway: pending (charged), paid (with its
+	// commission) and refunded (with its reversal).
+	pending, paid, refunded *grimbots.Payment
+	webhook                 *grimbots.WebhookEvent
+	sandboxTx               string
+}
+
+func (sl seller) payments() []*grimbots.Payment {
+	return []*grimbots.Payment{sl.pending, sl.paid, sl.refunded}
 }
 
 type world struct {
@@ -150,11 +197,44 @@ func newSeller(t *testing.T, s *store.Store, name string) seller {
 	storetest.Must(t, s.AppendAudit(context.Background(),
 		grimbots.AuditEntry{ActorID: &u.ID, TargetUserID: &u.ID, Action: grimbots.AuditLogin, CreatedAt: now},
 		grimbots.AuditEntry{ActorID: &u.ID, Action: grimbots.AuditAPITokenCreate, CreatedAt: now}))
+	addPayments(t, s, &sl, name)
 	// Reload: RecordLogin stamped the last login.
 	fresh, err := s.UserByID(context.Background(), u.ID)
 	storetest.Must(t, err)
 	sl.user = fresh
 	return sl
+}
+
+func addPayments(t *testing.T, s *store.Store, sl *seller, name string) {
+	t.Helper()
+	ctx := context.Background()
+	id := sl.user.ID
+	sl.bot = storetest.NewBot(t, s, id, name)
+	sl.lead = storetest.NewLead(t, s, id, sl.bot)
+	sl.gateway = storetest.NewGateway(t, s, id, "pushinpay")
+	for _, kind := range []string{"syncpay", name + "-only"} {
+		g := storetest.NewGateway(t, s, id, kind)
+		storetest.Must(t, s.DeleteGatewayAccount(ctx, id, g.ID, now))
+		sl.deleted = append(sl.deleted, g)
+	}
+	pay := func(suffix string, amount int64) *grimbots.Payment {
+		p := storetest.NewPayment(t, s, id, name+"-"+suffix, amount, func(p *grimbots.Payment) {
+			p.BotID, p.LeadID, p.GatewayID, p.GatewayKind = &sl.bot, &sl.lead, &sl.gateway.ID, "pushinpay"
+		})
+		return storetest.ChargePayment(t, s, p, name+"-tx-"+suffix, name+"-hash-"+suffix, &expires)
+	}
+	sl.pending = pay("pending", 1990)
+	sl.paid = pay("paid", 5000)
+	sl.refunded = pay("refunded", 3000)
+	for _, p := range []*grimbots.Payment{sl.paid, sl.refunded} {
+		storetest.Transition(t, s, p, []string{grimbots.PaymentPending}, grimbots.PaymentPaid, grimbots.CommissionCharge, now)
+	}
+	storetest.Transition(t, s, sl.refunded, []string{grimbots.PaymentPaid}, grimbots.PaymentRefunded, grimbots.CommissionReversal, now)
+	sl.webhook = &grimbots.WebhookEvent{SellerID: &id, GatewayID: &sl.gateway.ID, GatewayKind: "pushinpay", Body: `{"id":"` + name + `"}`,
+		Outcome: grimbots.WebhookAccepted, PaymentID: &sl.paid.ID, ReceivedAt: now}
+	storetest.Must(t, s.RecordWebhook(ctx, sl.webhook))
+	sl.sandboxTx = name + "-sbx"
+	storetest.Must(t, s.CreateSandboxCharge(ctx, id, sl.sandboxTx, sl.pending.Reference, 1990, now))
 }
 
 func newWorld(t *testing.T, s *store.Store) *world {
@@ -168,6 +248,45 @@ type snapshot struct {
 	sessions []*grimbots.Session
 	tokens   []*grimbots.APIToken
 	audit    []*grimbots.AuditEntry
+	rows     map[string][]map[string]any // every row of the seller's payment tables
+}
+
+// sellerTables hold a seller_id column; their rows are compared raw.
+var sellerTables = []string{"bots", "leads", "gateways", "payments", "payment_events", "commissions", "webhook_events", "sandbox_charges"}
+
+// sellerRows dumps every row of the seller in sellerTables.
+func sellerRows(t *testing.T, s *store.Store, sellerID int64) map[string][]map[string]any {
+	t.Helper()
+	out := map[string][]map[string]any{}
+	for _, table := range sellerTables {
+		rows, err := s.DB().Primary().QueryContext(context.Background(), `SELECT * FROM `+table+` WHERE seller_id = $1 ORDER BY 1`, sellerID)
+		storetest.Must(t, err)
+		cols, err := rows.Columns()
+		storetest.Must(t, err)
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			storetest.Must(t, rows.Scan(ptrs...))
+			row := map[string]any{}
+			for i, c := range cols {
+				switch v := vals[i].(type) {
+				case []byte:
+					row[c] = string(v)
+				case time.Time:
+					row[c] = v.UTC()
+				default:
+					row[c] = v
+				}
+			}
+			out[table] = append(out[table], row)
+		}
+		storetest.Must(t, rows.Err())
+		rows.Close()
+	}
+	return out
 }
 
 func (w *world) snapshot(t *testing.T, sl seller) snapshot {
@@ -181,7 +300,7 @@ func (w *world) snapshot(t *testing.T, sl seller) snapshot {
 	storetest.Must(t, err)
 	audit, _, err := w.s.ListAudit(ctx, grimbots.AuditFilter{UserID: &sl.user.ID, Limit: 200})
 	storetest.Must(t, err)
-	return snapshot{seller: sl, user: u, sessions: sessions, tokens: tokens, audit: audit}
+	return snapshot{seller: sl, user: u, sessions: sessions, tokens: tokens, audit: audit, rows: sellerRows(t, w.s, sl.user.ID)}
 }
 
 // wantUntouched fails if any row of the snapshot's seller changed, then
@@ -205,6 +324,14 @@ func (w *world) wantUntouched(t *testing.T, before snapshot) {
 	}
 	if !reflect.DeepEqual(after.audit, before.audit) {
 		t.Errorf("seller B's audit entries changed: %d -> %d entries", len(before.audit), len(after.audit))
+	}
+	for _, table := range sellerTables {
+		if len(before.rows[table]) == 0 {
+			t.Errorf("fixture: seller B has no rows in %s", table)
+		}
+		if !reflect.DeepEqual(after.rows[table], before.rows[table]) {
+			t.Errorf("seller B's %s changed:\n before %v\n  after %v", table, before.rows[table], after.rows[table])
+		}
 	}
 	if _, err := w.s.UsePasswordReset(ctx, before.seller.reset, "b-new-hash", now); err != nil {
 		t.Errorf("seller B's password reset no longer usable: %v", err)

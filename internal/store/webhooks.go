@@ -11,16 +11,20 @@ import (
 
 // RecordWebhook stores a raw webhook before anything else is done with it.
 func (s *Store) RecordWebhook(ctx context.Context, e *grimbots.WebhookEvent) error {
-	headers, err := json.Marshal(e.Headers)
+	clean := make(map[string]string, len(e.Headers))
+	for k, v := range e.Headers {
+		clean[text(k, 256)] = text(v, 8<<10)
+	}
+	headers, err := json.Marshal(clean)
 	if err != nil {
 		return err
 	}
 	err = s.db.primary.QueryRowContext(ctx, `INSERT INTO webhook_events (seller_id, gateway_id, gateway_kind, remote_ip, headers, body,
 		outcome, detail, transaction_id, parsed_status, payment_id, received_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-		e.SellerID, e.GatewayID, truncate(e.GatewayKind, 32), truncate(e.RemoteIP, 64), string(headers),
-		strings2UTF8(e.Body), e.Outcome, truncate(e.Detail, 500), truncate(e.TransactionID, 200), e.ParsedStatus, e.PaymentID,
-		e.ReceivedAt).Scan(&e.ID)
+		e.SellerID, e.GatewayID, text(e.GatewayKind, 32), text(e.RemoteIP, 64), string(headers),
+		strings2UTF8(e.Body), text(e.Outcome, 32), text(e.Detail, 500), text(e.TransactionID, 200), text(e.ParsedStatus, 100),
+		e.PaymentID, e.ReceivedAt).Scan(&e.ID)
 	if err != nil {
 		return fmt.Errorf("store: recording webhook: %w", err)
 	}
@@ -31,7 +35,7 @@ func (s *Store) RecordWebhook(ctx context.Context, e *grimbots.WebhookEvent) err
 func (s *Store) SetWebhookOutcome(ctx context.Context, e *grimbots.WebhookEvent) error {
 	_, err := s.db.primary.ExecContext(ctx, `UPDATE webhook_events SET outcome = $1, detail = $2, transaction_id = $3,
 		parsed_status = $4, payment_id = $5 WHERE id = $6`,
-		e.Outcome, truncate(e.Detail, 500), truncate(e.TransactionID, 200), e.ParsedStatus, e.PaymentID, e.ID)
+		text(e.Outcome, 32), text(e.Detail, 500), text(e.TransactionID, 200), text(e.ParsedStatus, 100), e.PaymentID, e.ID)
 	return err
 }
 
@@ -53,7 +57,12 @@ func (s *Store) WebhookEvents(ctx context.Context, sellerID int64, limit int) ([
 
 // strings2UTF8 makes a body storable (PostgreSQL refuses invalid UTF-8 and
 // NUL bytes in text).
-func strings2UTF8(s string) string { return truncate(stripNUL(s), 1<<20) }
+func strings2UTF8(s string) string { return text(s, 1<<20) }
+
+// text makes a value taken from a request storable in a text column of at
+// most n bytes: every field of a webhook (headers, parsed ids and statuses,
+// error details quoting them) can carry any bytes at all.
+func text(s string, n int) string { return truncate(stripNUL(s), n) }
 
 func stripNUL(s string) string {
 	out := make([]byte, 0, len(s))
