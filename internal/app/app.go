@@ -21,11 +21,13 @@ import (
 	"github.com/grimbots/grimbots/internal/auth"
 	"github.com/grimbots/grimbots/internal/buildinfo"
 	"github.com/grimbots/grimbots/internal/config"
+	"github.com/grimbots/grimbots/internal/gateway"
 	"github.com/grimbots/grimbots/internal/grimbots"
 	httpserver "github.com/grimbots/grimbots/internal/http"
 	"github.com/grimbots/grimbots/internal/http/api"
 	"github.com/grimbots/grimbots/internal/jobs"
 	"github.com/grimbots/grimbots/internal/mail"
+	"github.com/grimbots/grimbots/internal/payments"
 	"github.com/grimbots/grimbots/internal/ratelimit"
 	"github.com/grimbots/grimbots/internal/secretbox"
 	"github.com/grimbots/grimbots/internal/store"
@@ -39,6 +41,10 @@ type Options struct {
 	HashParams *auth.HashParams
 	// Mailer replaces the configured mailer.
 	Mailer mail.Mailer
+	// GatewayHTTPClient replaces the HTTP client used for gateway calls.
+	GatewayHTTPClient *http.Client
+	// ExtraGateways adds drivers (test fakes) to the built-in ones.
+	ExtraGateways []gateway.Driver
 	// RedisKeyPrefix prefixes every key the instance stores in Redis
 	// (default "grimbots:"), so tests sharing one Redis stay isolated.
 	RedisKeyPrefix string
@@ -52,6 +58,7 @@ type App struct {
 	Store    *store.Store
 	Redis    *redis.Client
 	Auth     *auth.Service
+	Payments *payments.Service
 	Jobs     *jobs.Queue
 	Keys     *secretbox.Keyring
 	Server   *httpserver.Server
@@ -85,7 +92,9 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &jobs.EmailWorker{Mailer: mailer, Keys: a.Keys})
-	if a.Jobs, err = newQueue(ctx, cfg, a.DB, logger, workers); err != nil {
+	// Workers that need services built on the store are added below,
+	// before the queue starts.
+	if a.Jobs, err = newQueue(ctx, cfg, a.DB, logger, workers, payments.PeriodicJobs()); err != nil {
 		return nil, err
 	}
 	if cfg.AutoMigrate {
@@ -101,6 +110,12 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		return nil, err
 	}
 	a.Store = store.New(a.DB, store.WithJobs(a.Jobs))
+	a.Payments = payments.New(a.Store, a.gatewayDrivers(opts), payments.Config{
+		PublicURL: cfg.PublicURL, Keys: a.Keys, BaseURLs: kindMap(cfg.GatewayBaseURLs),
+		SplitAccounts: kindMap(cfg.GatewaySplitAccounts), ChargeTTL: cfg.PixChargeTTL, ReuseWindow: cfg.PixReuseWindow,
+		HTTPClient: opts.GatewayHTTPClient,
+	}, opts.Clock, logger, payments.NewMetrics(a.Registry))
+	a.Payments.AddWorkers(workers)
 
 	var limiter ratelimit.Limiter = ratelimit.NewMemory(nil)
 	if cfg.RedisURL != "" {
@@ -140,8 +155,13 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 	a.Server = httpserver.New(httpserver.Config{
 		Addr: cfg.HTTPAddr, TrustedProxies: cfg.TrustedProxies, Production: cfg.Production(),
 		Sentry: cfg.SentryDSN != "", Logger: logger, Registry: a.Registry, Checks: a.readinessChecks(),
-	}, func(mux *http.ServeMux, _ *http.CrossOriginProtection) {
-		api.New(mux, a.Auth, api.Config{Version: buildinfo.Version, CookieSecure: cfg.CookieSecure(), Logger: logger})
+	}, func(mux *http.ServeMux, cop *http.CrossOriginProtection) {
+		api.New(mux, api.Deps{Auth: a.Auth, Payments: a.Payments, Sandbox: a.Store},
+			api.Config{Version: buildinfo.Version, CookieSecure: cfg.CookieSecure(), Logger: logger})
+		// Gateways post from their servers: no browser, no cookies, and the
+		// URL token authenticates.
+		cop.AddInsecureBypassPattern("POST /webhooks/{gateway}/{token}")
+		mux.Handle("POST /webhooks/{gateway}/{token}", api.WebhookHandler(a.Payments))
 		mux.HandleFunc("GET /api/docs.css", api.DocsCSS)
 	})
 	return a, nil

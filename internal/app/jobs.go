@@ -26,8 +26,9 @@ func keyring(cfg *config.Config) (*secretbox.Keyring, error) {
 // newQueue builds the job queue on the application's database. On SQLite,
 // which has no LISTEN/NOTIFY, workers poll every quarter second; on
 // PostgreSQL a listener wakes them as jobs are inserted.
-func newQueue(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Logger, workers *river.Workers) (*jobs.Queue, error) {
-	qc := jobs.Config{Engine: db.Engine(), DB: db.Primary(), Logger: logger, Workers: workers}
+func newQueue(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Logger, workers *river.Workers,
+	periodic []*river.PeriodicJob) (*jobs.Queue, error) {
+	qc := jobs.Config{Engine: db.Engine(), DB: db.Primary(), Logger: logger, Workers: workers, PeriodicJobs: periodic}
 	if db.Engine() == "postgres" {
 		qc.PostgresURL = cfg.DatabaseURL
 	} else {
@@ -38,7 +39,7 @@ func newQueue(ctx context.Context, cfg *config.Config, db *store.DB, logger *slo
 
 // OpenQueue builds an insert-only queue, for the migrate command.
 func OpenQueue(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Logger) (*jobs.Queue, error) {
-	return newQueue(ctx, cfg, db, logger, nil)
+	return newQueue(ctx, cfg, db, logger, nil, nil)
 }
 
 // MigrateUp applies the application's migrations, then the job queue's.

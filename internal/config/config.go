@@ -53,6 +53,14 @@ type Config struct {
 
 	ShutdownTimeout time.Duration
 
+	// GatewayBaseURLs override gateway API roots, by kind.
+	GatewayBaseURLs map[string]string
+	// GatewaySplitAccounts are the platform's receiving accounts for
+	// gateway-side commission splits, by kind.
+	GatewaySplitAccounts map[string]string
+	PixChargeTTL         time.Duration
+	PixReuseWindow       time.Duration
+
 	RateLoginPerIP      Rate
 	RateLoginPerAccount Rate
 	RateRegisterPerIP   Rate

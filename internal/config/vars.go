@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -113,6 +114,18 @@ var vars = []variable{
 	{name: "GRIMBOTS_SHUTDOWN_TIMEOUT", def: "20s", doc: "Upper bound for a graceful shutdown (HTTP drain, workers, database).",
 		set: func(c *Config, s string) (err error) { c.ShutdownTimeout, err = positiveDuration(s); return },
 		get: func(c *Config) string { return c.ShutdownTimeout.String() }},
+	{name: "GATEWAY_BASE_URLS", doc: "`kind=url,…` overrides of gateway API roots (a provider's sandbox, a proxy), e.g. `pushinpay=https://api-sandbox.pushinpay.com.br`.",
+		set: func(c *Config, s string) (err error) { c.GatewayBaseURLs, err = parsePairs(s, true); return },
+		get: func(c *Config) string { return formatPairs(c.GatewayBaseURLs) }},
+	{name: "GATEWAY_SPLIT_ACCOUNTS", doc: "`kind=account,…`: the platform's receiving account per gateway for gateway-side commission splits (only gateways that support splits). Empty: the commission is only booked in the ledger.",
+		set: func(c *Config, s string) (err error) { c.GatewaySplitAccounts, err = parsePairs(s, false); return },
+		get: func(c *Config) string { return formatPairs(c.GatewaySplitAccounts) }},
+	{name: "PIX_CHARGE_TTL", def: "30m", doc: "How long a PIX charge stays payable.",
+		set: func(c *Config, s string) (err error) { c.PixChargeTTL, err = positiveDuration(s); return },
+		get: func(c *Config) string { return c.PixChargeTTL.String() }},
+	{name: "PIX_REUSE_WINDOW", def: "10m", doc: "A buyer asking again for the same offer within this window gets the same pending PIX.",
+		set: func(c *Config, s string) (err error) { c.PixReuseWindow, err = positiveDuration(s); return },
+		get: func(c *Config) string { return c.PixReuseWindow.String() }},
 	rateVar("RATE_LOGIN_PER_IP", "20/10m", "Login attempts per client IP.", func(c *Config) *Rate { return &c.RateLoginPerIP }),
 	rateVar("RATE_LOGIN_PER_ACCOUNT", "10/15m", "Failed login attempts per account.", func(c *Config) *Rate { return &c.RateLoginPerAccount }),
 	rateVar("RATE_REGISTER_PER_IP", "5/1h", "Sign-ups per client IP.", func(c *Config) *Rate { return &c.RateRegisterPerIP }),
@@ -127,6 +140,38 @@ func rateVar(name, def, doc string, field func(*Config) *Rate) variable {
 			*field(c) = r
 			return err
 		}, get: func(c *Config) string { return field(c).String() }}
+}
+
+// parsePairs reads "k=v,k=v"; with urls, each value must be an http(s) URL.
+func parsePairs(s string, urls bool) (map[string]string, error) {
+	out := map[string]string{}
+	for _, item := range splitList(s) {
+		k, v, ok := strings.Cut(item, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || k == "" || v == "" {
+			return nil, fmt.Errorf("want kind=value pairs separated by commas, got %q", item)
+		}
+		if urls {
+			if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return nil, fmt.Errorf("%s: %q is not an http(s) URL", k, v)
+			}
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+func formatPairs(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + m[k]
+	}
+	return strings.Join(parts, ",")
 }
 
 // ParseRate parses "N/duration", e.g. "10/1m".

@@ -16,6 +16,7 @@ import (
 
 	"github.com/grimbots/grimbots/internal/auth"
 	"github.com/grimbots/grimbots/internal/http/reqctx"
+	"github.com/grimbots/grimbots/internal/payments"
 )
 
 // Config configures the API.
@@ -29,7 +30,9 @@ type Config struct {
 
 // API holds the handlers' dependencies.
 type API struct {
-	auth   *auth.Service
+	auth     *auth.Service
+	payments *payments.Service
+	sandbox  payments.SandboxLedger
 	cfg    Config
 	errs   errorMapper
 	huma   huma.API
@@ -57,9 +60,17 @@ const maxBody = 64 << 10
 
 var installOnce sync.Once
 
+// Deps are the services behind the API.
+type Deps struct {
+	Auth     *auth.Service
+	Payments *payments.Service
+	// Sandbox is the sandbox bank's ledger (the store).
+	Sandbox payments.SandboxLedger
+}
+
 // New registers every operation on mux and returns the API. The OpenAPI
 // document is served at /api/openapi.json and the docs page at /api/docs.
-func New(mux *http.ServeMux, svc *auth.Service, cfg Config) *API {
+func New(mux *http.ServeMux, deps Deps, cfg Config) *API {
 	installOnce.Do(installErrorModel)
 	hc := huma.DefaultConfig("grimbots API", cfg.Version)
 	hc.Info.Description = "The grimbots platform API. Authenticate with the session cookie set by " +
@@ -74,7 +85,7 @@ func New(mux *http.ServeMux, svc *auth.Service, cfg Config) *API {
 		"session": {Type: "apiKey", In: "cookie", Name: sessionCookie, Description: "Session cookie set by login (named `__Host-grimbots_session` over HTTPS)."},
 		"token":   {Type: "http", Scheme: "bearer", Description: "Personal API token (`gbt_…`) created in the settings."},
 	}
-	a := &API{auth: svc, cfg: cfg, errs: errorMapper{logger: cfg.Logger}, cookie: sessionCookie}
+	a := &API{auth: deps.Auth, payments: deps.Payments, sandbox: deps.Sandbox, cfg: cfg, errs: errorMapper{logger: cfg.Logger}, cookie: sessionCookie}
 	if cfg.CookieSecure {
 		a.cookie = secureSessionCookie
 	}
@@ -83,6 +94,8 @@ func New(mux *http.ServeMux, svc *auth.Service, cfg Config) *API {
 	a.registerAuth()
 	a.registerAccount()
 	a.registerAdmin()
+	a.registerGateways()
+	a.registerPayments()
 	mux.Handle("GET /api/docs", a.docsHandler())
 	return a
 }
