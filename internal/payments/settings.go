@@ -131,6 +131,15 @@ func (s *Service) AddGateway(ctx context.Context, a Actor, p GatewayParams) (*Ga
 	if err != nil {
 		return nil, err
 	}
+	// A seller's first gateway joins the sandbox every seller starts with
+	// (it stays as a fallback until they deactivate or delete it).
+	if existing, err := s.store.GatewayAccounts(ctx, a.UserID); err != nil {
+		return nil, err
+	} else if len(existing) == 0 && p.Kind != "sandbox" {
+		if _, err := s.ensureSandbox(ctx, a.UserID); err != nil {
+			return nil, err
+		}
+	}
 	now := s.now()
 	g := &grimbots.GatewayAccount{SellerID: a.UserID, Kind: p.Kind, WebhookToken: newWebhookToken(), CreatedAt: now, UpdatedAt: now}
 	if p.Priority != nil {

@@ -30,6 +30,7 @@ const Key = "pagamento@sandbox.grimbots.example"
 type Ledger interface {
 	CreateSandboxCharge(ctx context.Context, sellerID int64, transactionID, reference string, amountCents int64, now time.Time) error
 	SandboxCharge(ctx context.Context, transactionID string) (sellerID int64, status string, amountCents int64, err error)
+	SetSandboxChargeStatus(ctx context.Context, sellerID int64, transactionID, status string, now time.Time) error
 }
 
 // Driver returns the sandbox driver bound to a ledger.
@@ -97,9 +98,20 @@ func (c *client) ChargeStatus(ctx context.Context, transactionID string) (*gatew
 // VerifyCredentials always succeeds: the sandbox needs none.
 func (c *client) VerifyCredentials(context.Context) error { return nil }
 
-// Refund is done by the seller through the sandbox API, which plays the
-// bank; asking the "provider" to refund marks the charge refunded there.
-func (c *client) Refund(context.Context, string, int64) error { return gateway.ErrNotSupported }
+// Refund returns a paid sandbox charge to the (imaginary) payer.
+func (c *client) Refund(ctx context.Context, transactionID string, _ int64) error {
+	ev, err := c.ChargeStatus(ctx, transactionID)
+	if err != nil {
+		return err
+	}
+	if ev.Status != gateway.StatusPaid {
+		return fmt.Errorf("sandbox: refund: charge is %s: %w", ev.Status, gateway.ErrRejected)
+	}
+	if err := c.ledger.SetSandboxChargeStatus(ctx, c.sellerID, transactionID, string(gateway.StatusRefunded), c.now()); err != nil {
+		return fmt.Errorf("sandbox: refund: %w: %w", gateway.ErrUnavailable, err)
+	}
+	return nil
+}
 
 // webhook is the sandbox's notification body.
 type webhook struct {
