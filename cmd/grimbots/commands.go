@@ -175,13 +175,49 @@ func describe(err error) error {
 	return fmt.Errorf("%s", b.String())
 }
 
-func runKeys(args []string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "generate" {
-		return usageError{"keys: want `keys generate`"}
+func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 1 && args[0] == "rotate" {
+		return runKeysRotate(ctx, stdout, stderr)
+	}
+	if len(args) != 1 || args[0] != "generate" {
+		return usageError{"keys: want `keys generate` or `keys rotate`"}
 	}
 	fmt.Fprintln(stdout, "# Fresh secrets. Keep them in your secret store; losing GRIMBOTS_ENCRYPTION_KEYS loses encrypted data.")
 	fmt.Fprintf(stdout, "GRIMBOTS_SECRET_KEY=%s\n", config.EncodeKey(config.RandomKey()))
 	fmt.Fprintf(stdout, "GRIMBOTS_ENCRYPTION_KEYS=%s:%s\n", config.NewKeyID(time.Now()), config.EncodeKey(config.RandomKey()))
+	return nil
+}
+
+// runKeysRotate re-encrypts every stored secret with the active key.
+func runKeysRotate(ctx context.Context, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	cfg.HTTPAddr = "" // not serving
+	a, err := app.New(ctx, cfg, app.NewLogger(cfg, stderr), app.Options{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	report, err := a.RotateKeys(ctx)
+	failed := 0
+	for _, r := range report {
+		fmt.Fprintf(stdout, "%-20s %d values: %d re-encrypted with key %s, %d already current, %d changed meanwhile",
+			r.Kind, r.Total, r.Rotated, a.Keys.ActiveKeyID(), r.Current, r.Raced)
+		if len(r.Failed) > 0 {
+			fmt.Fprintf(stdout, ", %d unreadable (ids %v)", len(r.Failed), r.Failed)
+		}
+		fmt.Fprintln(stdout)
+		failed += len(r.Failed)
+	}
+	if err != nil {
+		return err
+	}
+	if failed > 0 {
+		return fmt.Errorf("keys rotate: %d values could not be opened with any configured key; keep the old keys until they are fixed", failed)
+	}
+	fmt.Fprintln(stdout, "done: keys other than the first in GRIMBOTS_ENCRYPTION_KEYS can now be removed")
 	return nil
 }
 

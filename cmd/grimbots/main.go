@@ -1,6 +1,7 @@
 // Command grimbots runs the grimbots platform: the web server and API
 // (serve), schema migrations (migrate), admin bootstrap (admin create),
-// secret generation (keys generate) and configuration display (config).
+// secret generation and re-encryption (keys generate, keys rotate) and
+// configuration display (config).
 package main
 
 import (
@@ -23,6 +24,7 @@ Usage:
   grimbots migrate up|down [N]|status  manage the database schema
   grimbots admin create --email E --username U [--password-stdin]
   grimbots keys generate             print fresh secrets for the configuration
+  grimbots keys rotate               re-encrypt stored secrets with the first (active) key
   grimbots config [--markdown]       print the effective configuration (secrets redacted)
   grimbots version                   print the version
 
@@ -62,7 +64,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "admin":
 		return runAdmin(ctx, rest, stdin, stdout, stderr)
 	case "keys":
-		return runKeys(rest, stdout)
+		return runKeys(ctx, rest, stdout, stderr)
 	case "config":
 		return runConfig(rest, stdout)
 	case "version", "--version", "-v":

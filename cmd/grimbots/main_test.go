@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -11,6 +12,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/grimbots/grimbots/internal/app"
+	"github.com/grimbots/grimbots/internal/auth"
+	"github.com/grimbots/grimbots/internal/config"
+	"github.com/grimbots/grimbots/internal/grimbots"
 )
 
 // setEnv points the configuration at a fresh data directory.
@@ -152,5 +158,79 @@ func TestServeStartsAndStopsCleanly(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop within 10s of the signal")
+	}
+}
+
+func TestKeysRotate(t *testing.T) {
+	setEnv(t)
+	k1 := "k1:" + config.EncodeKey(config.RandomKey())
+	k2 := "k2:" + config.EncodeKey(config.RandomKey())
+	t.Setenv("GRIMBOTS_ENCRYPTION_KEYS", k1)
+	ctx := context.Background()
+
+	// Secrets sealed under k1: a seller's gateway credentials and a bot token.
+	open := func() *app.App {
+		t.Helper()
+		cfg, err := loadConfig()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.HTTPAddr = ""
+		a, err := app.New(ctx, cfg, app.NewLogger(cfg, io.Discard), app.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	a := open()
+	u, _, err := a.Auth.Register(ctx, auth.RegisterParams{Email: "ana@example.com", Username: "ana", Password: "uma senha bem longa"}, auth.Meta{IP: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Payments.Gateways(ctx, u.ID); err != nil { // creates the sandbox gateway
+		t.Fatal(err)
+	}
+	token, err := a.Keys.Encrypt([]byte("123456:AAH-secret-bot-token"), grimbots.BotTokenAD(u.ID, 123456))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.DB.Primary().ExecContext(ctx, `INSERT INTO bots (seller_id, telegram_bot_id, username, name, token_ciphertext,
+		token_hash, webhook_secret, created_at, updated_at) VALUES ($1, 123456, 'loja_bot', 'Loja', $2, 'h', 'w', $3, $3)`,
+		u.ID, token, time.Now().UTC()); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+
+	// k2 in front: rotation moves everything to it.
+	t.Setenv("GRIMBOTS_ENCRYPTION_KEYS", k2+","+k1)
+	out, _, err := runCmd(t, "", "keys", "rotate")
+	if err != nil || !strings.Contains(out, "gateway_credentials  1 values: 1 re-encrypted with key k2") ||
+		!strings.Contains(out, "bot_token            1 values: 1 re-encrypted with key k2") {
+		t.Fatalf("rotate: %v\n%s", err, out)
+	}
+	if out, _, err = runCmd(t, "", "keys", "rotate"); err != nil || !strings.Contains(out, "0 re-encrypted with key k2, 1 already current") {
+		t.Fatalf("second rotate: %v\n%s", err, out)
+	}
+
+	// k1 removed: every secret still opens.
+	t.Setenv("GRIMBOTS_ENCRYPTION_KEYS", k2)
+	a = open()
+	if gs, err := a.Payments.Gateways(ctx, u.ID); err != nil || len(gs) != 1 {
+		t.Fatalf("gateways after rotation: %v %v", gs, err)
+	}
+	var sealed string
+	if err := a.DB.Primary().QueryRowContext(ctx, `SELECT token_ciphertext FROM bots`).Scan(&sealed); err != nil {
+		t.Fatal(err)
+	}
+	if plain, err := a.Keys.Decrypt(sealed, grimbots.BotTokenAD(u.ID, 123456)); err != nil || string(plain) != "123456:AAH-secret-bot-token" {
+		t.Fatalf("bot token after rotation: %q %v", plain, err)
+	}
+	a.Close()
+
+	// With none of the keys that sealed them, rotation refuses and says so.
+	t.Setenv("GRIMBOTS_ENCRYPTION_KEYS", "k3:"+config.EncodeKey(config.RandomKey()))
+	out, _, err = runCmd(t, "", "keys", "rotate")
+	if err == nil || !strings.Contains(err.Error(), "2 values could not be opened") || !strings.Contains(out, "1 unreadable") {
+		t.Fatalf("rotate with a foreign key: %v\n%s", err, out)
 	}
 }

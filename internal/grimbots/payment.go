@@ -2,6 +2,7 @@ package grimbots
 
 import (
 	"context"
+	"strconv"
 	"time"
 )
 
@@ -207,4 +208,16 @@ type PaymentStore interface {
 	CreateSandboxCharge(ctx context.Context, sellerID int64, transactionID, reference string, amountCents int64, now time.Time) error
 	SandboxCharge(ctx context.Context, transactionID string) (sellerID int64, status string, amountCents int64, err error)
 	SetSandboxChargeStatus(ctx context.Context, sellerID int64, transactionID, status string, now time.Time) error
+}
+
+// GatewayCredentialsAD is the associated data sealing a gateway account's
+// credentials: a ciphertext copied to another seller's or another kind's
+// row does not open.
+func GatewayCredentialsAD(sellerID int64, kind string) string {
+	return "gateway:" + strconv.FormatInt(sellerID, 10) + ":" + kind + ":credentials"
+}
+
+// BotTokenAD is the associated data sealing a bot's Telegram token.
+func BotTokenAD(sellerID, telegramBotID int64) string {
+	return "bot:" + strconv.FormatInt(sellerID, 10) + ":" + strconv.FormatInt(telegramBotID, 10) + ":token"
 }

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/grimbots/grimbots/internal/gateway"
@@ -119,7 +118,7 @@ func (s *Service) Driver(kind string) (gateway.Driver, bool) {
 
 // credentialsAD binds a gateway row's ciphertext to the row.
 func credentialsAD(g *grimbots.GatewayAccount) string {
-	return "gateway:" + strconv.FormatInt(g.SellerID, 10) + ":" + g.Kind + ":credentials"
+	return grimbots.GatewayCredentialsAD(g.SellerID, g.Kind)
 }
 
 func (s *Service) sealCredentials(g *grimbots.GatewayAccount, creds gateway.Credentials) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/grimbots/grimbots/internal/grimbots"
@@ -108,16 +109,30 @@ func (s *Store) DeleteGatewayAccount(ctx context.Context, sellerID, id int64, no
 	return notFound(err, "gateway not found")
 }
 
-// Sealed is one encrypted value and the row it belongs to.
+// Sealed is one encrypted value, the row it belongs to and the associated
+// data it was sealed with.
 type Sealed struct {
 	ID    int64
+	AD    string
 	Value string
 }
 
+// sealedKind describes one encrypted column: its table and column, the
+// columns its associated data is built from, and how.
+type sealedKind struct {
+	table, column, adColumns string
+	ad                       func(sellerID int64, tag string) string
+}
+
 // sealedColumns are the encrypted columns, by name; key rotation walks them.
-var sealedColumns = map[string][2]string{
-	"gateway_credentials": {"gateways", "credentials_ciphertext"},
-	"bot_token":           {"bots", "token_ciphertext"},
+var sealedColumns = map[string]sealedKind{
+	"gateway_credentials": {"gateways", "credentials_ciphertext", "seller_id, kind",
+		func(seller int64, kind string) string { return grimbots.GatewayCredentialsAD(seller, kind) }},
+	"bot_token": {"bots", "token_ciphertext", "seller_id, CAST(telegram_bot_id AS TEXT)",
+		func(seller int64, botID string) string {
+			id, _ := strconv.ParseInt(botID, 10, 64)
+			return grimbots.BotTokenAD(seller, id)
+		}},
 }
 
 // SealedKinds lists the kinds of encrypted values, for key rotation.
@@ -126,24 +141,28 @@ func SealedKinds() []string { return []string{"gateway_credentials", "bot_token"
 // SealedValues lists every encrypted value of a kind, deleted rows included
 // (rotation re-encrypts everything).
 func (s *Store) SealedValues(ctx context.Context, kind string) ([]Sealed, error) {
-	tc, ok := sealedColumns[kind]
+	k, ok := sealedColumns[kind]
 	if !ok {
 		return nil, fmt.Errorf("store: unknown sealed kind %q", kind)
 	}
-	return queryAll(ctx, s.db.primary, `SELECT id, `+tc[1]+` FROM `+tc[0]+` ORDER BY id`, nil, func(rows *sql.Rows) (Sealed, error) {
+	return queryAll(ctx, s.db.primary, `SELECT id, `+k.adColumns+`, `+k.column+` FROM `+k.table+` ORDER BY id`, nil, func(rows *sql.Rows) (Sealed, error) {
 		var v Sealed
-		return v, rows.Scan(&v.ID, &v.Value)
+		var seller int64
+		var tag string
+		err := rows.Scan(&v.ID, &seller, &tag, &v.Value)
+		v.AD = k.ad(seller, tag)
+		return v, err
 	})
 }
 
 // ReplaceSealed swaps one ciphertext for another only if the row still
 // holds old (a concurrent edit wins; rotation picks the row up next time).
 func (s *Store) ReplaceSealed(ctx context.Context, kind string, id int64, old, replacement string) (bool, error) {
-	tc, ok := sealedColumns[kind]
+	k, ok := sealedColumns[kind]
 	if !ok {
 		return false, fmt.Errorf("store: unknown sealed kind %q", kind)
 	}
-	res, err := s.db.primary.ExecContext(ctx, `UPDATE `+tc[0]+` SET `+tc[1]+` = $1 WHERE id = $2 AND `+tc[1]+` = $3`, replacement, id, old)
+	res, err := s.db.primary.ExecContext(ctx, `UPDATE `+k.table+` SET `+k.column+` = $1 WHERE id = $2 AND `+k.column+` = $3`, replacement, id, old)
 	if err != nil {
 		return false, err
 	}
