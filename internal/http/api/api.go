@@ -33,10 +33,10 @@ type API struct {
 	auth     *auth.Service
 	payments *payments.Service
 	sandbox  payments.SandboxLedger
-	cfg    Config
-	errs   errorMapper
-	huma   huma.API
-	cookie string
+	cfg      Config
+	errs     errorMapper
+	huma     huma.API
+	cookie   string
 }
 
 // Auth levels, stored in each operation's metadata and enforced by the

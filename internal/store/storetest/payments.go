@@ -566,7 +566,7 @@ func testGatewayDelete(t *testing.T, s *store.Store) {
 	// Deleted rows keep their ciphertext for key rotation.
 	vals, err := s.SealedValues(ctx, "gateway_credentials")
 	Must(t, err)
-	if !slices.Contains(vals, store.Sealed{ID: g.ID, Value: g.CredentialsCiphertext}) {
+	if !slices.Contains(vals, store.Sealed{ID: g.ID, AD: grimbots.GatewayCredentialsAD(g.SellerID, g.Kind), Value: g.CredentialsCiphertext}) {
 		t.Errorf("SealedValues lost the deleted gateway: %v", vals)
 	}
 }
@@ -1667,10 +1667,22 @@ func testSealed(t *testing.T, s *store.Store) {
 	Must(t, s.DeleteGatewayAccount(ctx, v.ID, g2.ID, Epoch))
 	b1 := NewBot(t, s, u.ID, "one")
 	b2 := NewBot(t, s, v.ID, "two")
+	// Each value comes with the associated data it is sealed with: bound to
+	// its seller and its gateway kind or Telegram bot.
+	adPrefix := map[string]map[int64]string{
+		"gateway_credentials": {g1.ID: grimbots.GatewayCredentialsAD(u.ID, "pushinpay"), g2.ID: grimbots.GatewayCredentialsAD(v.ID, "syncpay")},
+		"bot_token":           {b1: fmt.Sprintf("bot:%d:", u.ID), b2: fmt.Sprintf("bot:%d:", v.ID)},
+	}
 	wantVals := func(kind string, want []store.Sealed) {
 		t.Helper()
 		got, err := s.SealedValues(ctx, kind)
 		Must(t, err)
+		for i, g := range got {
+			if p := adPrefix[kind][g.ID]; p == "" || !strings.HasPrefix(g.AD, p) {
+				t.Errorf("SealedValues(%s): row %d sealed with AD %q, want it to start with %q", kind, g.ID, g.AD, p)
+			}
+			got[i].AD = ""
+		}
 		if !slices.Equal(got, want) {
 			t.Errorf("SealedValues(%s) = %v, want %v", kind, got, want)
 		}
