@@ -75,6 +75,9 @@ func OpenDB(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*stor
 // services and the HTTP server. Nothing is served until Run.
 func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Options) (_ *App, err error) {
 	a := &App{Config: cfg, Logger: logger, Registry: prometheus.NewRegistry()}
+	if opts.Clock == nil {
+		opts.Clock = grimbots.Now
+	}
 	defer func() {
 		if err != nil {
 			a.closeResources()

@@ -75,14 +75,17 @@ func (s *Store) PaymentByReference(ctx context.Context, sellerID int64, referenc
 
 // PaymentByTransaction matches exactly on the gateway's ids or our reference.
 func (s *Store) PaymentByTransaction(ctx context.Context, sellerID int64, kind string, ids ...string) (*grimbots.Payment, error) {
+	// One exact, indexed lookup per column (an OR across the columns
+	// would scan the seller's payments).
 	for _, id := range ids {
 		if id == "" {
 			continue
 		}
-		p, err := s.onePayment(ctx, `p.seller_id = $1 AND p.gateway_kind = $2 AND
-			(p.gateway_transaction_id = $3 OR p.gateway_hash = $3 OR p.reference = $3)`, sellerID, kind, id)
-		if grimbots.ErrorCode(err) != grimbots.ENOTFOUND {
-			return p, err
+		for _, col := range []string{"gateway_transaction_id", "gateway_hash", "reference"} {
+			p, err := s.onePayment(ctx, `p.gateway_kind = $1 AND p.`+col+` = $2 AND p.seller_id = $3`, kind, id, sellerID)
+			if grimbots.ErrorCode(err) != grimbots.ENOTFOUND {
+				return p, err
+			}
 		}
 	}
 	return nil, grimbots.Errorf(grimbots.ENOTFOUND, "payment not found")
