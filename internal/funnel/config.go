@@ -21,7 +21,7 @@ const (
 	MaxUpsells      = 5
 	MaxURLButtons   = 8
 	MaxIDLength     = 16
-	MinPriceCents   = grimbots.Cents(50)         // R$ 0,50, the lowest charge gateways accept
+	MinPriceCents   = grimbots.Cents(50)         // R$ 0,50, the lowest charge most gateways accept
 	MaxPriceCents   = grimbots.Cents(10_000_000) // R$ 100.000,00
 	MaxDelayMinutes = 7 * 24 * 60                // 7 days
 	MaxPercentOff   = 90
@@ -43,8 +43,8 @@ const PlaceholderAccessLink = "https://t.me/+SEU_LINK"
 
 // Config is the funnel configuration document of one bot. The zero values of
 // optional fields mean "use the default"; [Config.WithDefaults] fills the
-// texts in. A Config read from the store or from [Import] has passed
-// [Config.Validate]; the engine may rely on that.
+// texts in. A Config is saved only once [Config.Validate] passes, and
+// [Import] validates, so the engine may rely on a stored Config being valid.
 type Config struct {
 	Schema     int         `json:"schema"`
 	Welcome    Message     `json:"welcome"`
@@ -161,11 +161,11 @@ type Upsell struct {
 // not CheckReady: its access link is [PlaceholderAccessLink], which the
 // seller must replace before the bot starts selling.
 func Default(botName string) *Config {
-	welcome := "👋 Olá, {nome}! Seja bem-vindo(a)!"
+	welcome := "👋 Olá, {nome}! Seja bem-vindo(a)!\n\n"
 	if name := cleanBotName(botName); name != "" {
-		welcome = "👋 Olá, {nome}! Seja bem-vindo(a) à <b>" + name + "</b>."
+		welcome += "Aqui é <b>" + name + "</b>. "
 	}
-	welcome += "\n\nEscolha uma opção abaixo para liberar o seu acesso:"
+	welcome += "Escolha uma opção abaixo para liberar o seu acesso:"
 	c := Config{
 		Schema:  SchemaVersion,
 		Welcome: Message{Text: welcome},
