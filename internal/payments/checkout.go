@@ -18,6 +18,7 @@ type CheckoutParams struct {
 	BotID       *int64
 	LeadID      *int64
 	OfferKey    string // which offer; with LeadID, enables reuse of a pending charge
+	Funnel      string // what a bot's charge sells, recorded on the payment
 	AmountCents int64  // computed by the caller on the server, never taken from a client
 	Description string
 	Payer       *gateway.Payer // what the buyer gave, if anything
@@ -53,7 +54,7 @@ func (s *Service) Checkout(ctx context.Context, p CheckoutParams) (*grimbots.Pay
 	}
 	pay := &grimbots.Payment{SellerID: p.SellerID, BotID: p.BotID, LeadID: p.LeadID, GatewayKind: accounts[0].Kind,
 		Reference: NewReference(), AmountCents: p.AmountCents, Status: grimbots.PaymentPending, Description: p.Description,
-		OfferKey: p.OfferKey, CommissionBasisPoints: seller.CommissionBasisPoints, CreatedAt: now, UpdatedAt: now}
+		OfferKey: p.OfferKey, Funnel: p.Funnel, CommissionBasisPoints: seller.CommissionBasisPoints, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.CreatePayment(ctx, pay); err != nil {
 		return nil, err
 	}

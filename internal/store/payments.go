@@ -15,14 +15,14 @@ var _ grimbots.PaymentStore = (*Store)(nil)
 const paymentColumns = `p.id, p.seller_id, p.bot_id, p.lead_id, p.gateway_id, p.gateway_kind, p.reference,
 	COALESCE(p.gateway_transaction_id, ''), COALESCE(p.gateway_hash, ''), p.amount_cents, p.status, p.description,
 	p.offer_key, p.pix_code, p.qr_code, p.commission_bps, p.failure_reason, p.expires_at, p.paid_at, p.refunded_at,
-	p.checked_at, p.created_at, p.updated_at`
+	p.checked_at, p.created_at, p.updated_at, p.funnel`
 
 func scanPayment(row scanner) (*grimbots.Payment, error) {
 	p := &grimbots.Payment{}
 	err := row.Scan(&p.ID, &p.SellerID, &p.BotID, &p.LeadID, &p.GatewayID, &p.GatewayKind, &p.Reference, &p.TransactionID,
 		&p.Hash, &p.AmountCents, &p.Status, &p.Description, &p.OfferKey, &p.PixCode, &p.QRCode, &p.CommissionBasisPoints,
 		&p.FailureReason, nullTime{&p.ExpiresAt}, nullTime{&p.PaidAt}, nullTime{&p.RefundedAt}, nullTime{&p.CheckedAt},
-		utc{&p.CreatedAt}, utc{&p.UpdatedAt})
+		utc{&p.CreatedAt}, utc{&p.UpdatedAt}, &p.Funnel)
 	return p, err
 }
 
@@ -39,10 +39,10 @@ func nullString(s string) any {
 // CreatePayment inserts a pending payment, setting its ID.
 func (s *Store) CreatePayment(ctx context.Context, p *grimbots.Payment) error {
 	err := s.db.primary.QueryRowContext(ctx, `INSERT INTO payments (seller_id, bot_id, lead_id, gateway_id, gateway_kind, reference,
-		amount_cents, status, description, offer_key, commission_bps, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id`,
+		amount_cents, status, description, offer_key, commission_bps, created_at, updated_at, funnel)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) RETURNING id`,
 		p.SellerID, p.BotID, p.LeadID, p.GatewayID, p.GatewayKind, p.Reference, p.AmountCents, p.Status, p.Description,
-		p.OfferKey, p.CommissionBasisPoints, p.CreatedAt).Scan(&p.ID)
+		p.OfferKey, p.CommissionBasisPoints, p.CreatedAt, p.Funnel).Scan(&p.ID)
 	if err != nil {
 		return fmt.Errorf("store: inserting payment: %w", err)
 	}

@@ -1,0 +1,17 @@
+DROP TABLE media_files;
+DROP TABLE deliveries;
+DROP TABLE chat_locks;
+DROP TABLE telegram_updates;
+ALTER TABLE payments DROP COLUMN funnel;
+DROP INDEX leads_bot_last_idx;
+ALTER TABLE leads DROP COLUMN language_code;
+ALTER TABLE leads DROP COLUMN chat_id;
+DROP TABLE bot_configs;
+DROP INDEX bots_running_idx;
+ALTER TABLE bots DROP COLUMN webhook_url;
+ALTER TABLE bots DROP COLUMN lease_until;
+ALTER TABLE bots DROP COLUMN lease_owner;
+ALTER TABLE bots DROP COLUMN update_offset;
+ALTER TABLE bots DROP COLUMN health_checked_at;
+ALTER TABLE bots DROP COLUMN health_failures;
+ALTER TABLE bots DROP COLUMN config_version;
