@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
 
 	"github.com/grimbots/grimbots/internal/ratelimit"
 )
@@ -77,13 +78,14 @@ type Options struct {
 // polling loop, which we do not want: the offset, leadership and dispatch
 // are ours), so GetUpdates speaks HTTP directly through the same transport.
 type Client struct {
-	id    int64
-	token string
-	base  string
-	api   *bot.Bot
-	tr    *transport
-	opts  Options
-	log   *slog.Logger
+	id int64
+	// endpoint returns a method's URL; a closure, so that no field a
+	// printer can reach holds the token.
+	endpoint func(method string) string
+	api      *bot.Bot
+	tr       *transport
+	opts     Options
+	log      *slog.Logger
 }
 
 // ErrMalformedToken is returned by New for a token that is not
@@ -101,7 +103,8 @@ func New(token string, opts Options) (*Client, error) {
 		return nil, err
 	}
 	opts = withDefaults(opts)
-	c := &Client{id: id, token: token, base: base, opts: opts, log: opts.Logger.With("bot_id", id)}
+	c := &Client{id: id, opts: opts, log: opts.Logger.With("bot_id", id),
+		endpoint: func(method string) string { return base + "/bot" + token + "/" + method }}
 	c.tr = &transport{client: opts.HTTPClient, scrub: scrubber(token)}
 	c.api, err = bot.New(token,
 		bot.WithSkipGetMe(),

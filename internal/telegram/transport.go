@@ -45,7 +45,7 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, &carried{t.networkError(req.Context(), method, err)}
 	}
-	if err := answerError(method, resp.StatusCode, body); err != nil {
+	if err := answerError(method, resp.StatusCode, body, t.scrub); err != nil {
 		return nil, &carried{err}
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
@@ -77,8 +77,9 @@ type envelope struct {
 // answerError classifies an answer: nil when ok, *RetryAfterError for 429,
 // *APIError for other Bot API errors, and a temporary error when the body is
 // not a Bot API answer at all (a proxy's HTML page, a truncated body): that
-// says nothing about the chat or the token.
-func answerError(method string, status int, body []byte) error {
+// says nothing about the chat or the token. Descriptions are scrubbed in
+// case something between us and Telegram echoes the request path.
+func answerError(method string, status int, body []byte, scrub func(string) string) error {
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil || env.OK == nil {
 		return &temporaryError{method: method, msg: fmt.Sprintf("unexpected answer: HTTP %d", status)}
@@ -86,14 +87,15 @@ func answerError(method string, status int, body []byte) error {
 	if *env.OK {
 		return nil
 	}
+	desc := scrub(env.Description)
 	code := env.ErrorCode
 	if code == 0 {
 		code = status
 	}
 	if code == http.StatusTooManyRequests {
-		return &RetryAfterError{Method: method, After: time.Duration(max(env.Parameters.RetryAfter, 1)) * time.Second, Description: env.Description}
+		return &RetryAfterError{Method: method, After: time.Duration(max(env.Parameters.RetryAfter, 1)) * time.Second, Description: desc}
 	}
-	return &APIError{Method: method, Code: code, Description: env.Description}
+	return &APIError{Method: method, Code: code, Description: desc}
 }
 
 // scrubber returns a function that removes the token, and its secret part

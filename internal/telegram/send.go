@@ -1,0 +1,272 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+
+	"github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+)
+
+// Button is an inline keyboard button: a callback button (CallbackData,
+// 1–64 bytes) or a link button (URL). Exactly one of the two is set.
+type Button struct {
+	Text         string `json:"text"`
+	CallbackData string `json:"callback_data,omitempty"`
+	URL          string `json:"url,omitempty"`
+}
+
+// CallbackButton returns a button that sends data back as a callback query.
+func CallbackButton(text, data string) Button { return Button{Text: text, CallbackData: data} }
+
+// URLButton returns a button that opens url.
+func URLButton(text, url string) Button { return Button{Text: text, URL: url} }
+
+// Keyboard is an inline keyboard: rows of buttons.
+type Keyboard [][]Button
+
+// Column returns a keyboard with one button per row.
+func Column(buttons ...Button) Keyboard {
+	k := make(Keyboard, len(buttons))
+	for i, b := range buttons {
+		k[i] = []Button{b}
+	}
+	return k
+}
+
+// markup returns the reply_markup value, or an untyped nil (which the
+// library omits) for an empty keyboard. Our own type is sent rather than
+// the library's InlineKeyboardButton, whose non-pointer copy_text field
+// would put an empty copy_text object on every button.
+func (k Keyboard) markup() models.ReplyMarkup {
+	if len(k) == 0 {
+		return nil
+	}
+	return struct {
+		InlineKeyboard Keyboard `json:"inline_keyboard"`
+	}{k}
+}
+
+// validate checks what Telegram would refuse, so that a bad funnel config
+// fails with a precise message instead of Telegram's.
+func (k Keyboard) validate() error {
+	for i, row := range k {
+		for j, b := range row {
+			var problem string
+			switch {
+			case b.Text == "":
+				problem = "empty text"
+			case (b.URL == "") == (b.CallbackData == ""):
+				problem = "needs exactly one of callback data and URL"
+			case len(b.CallbackData) > 64:
+				problem = "callback data longer than 64 bytes"
+			case b.URL != "" && !validButtonURL(b.URL):
+				problem = "URL must be http, https or tg"
+			}
+			if problem != "" {
+				return fmt.Errorf("%w: keyboard row %d button %d: %s", ErrBadRequest, i+1, j+1, problem)
+			}
+		}
+	}
+	return nil
+}
+
+func validButtonURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http" && u.Host != "" || u.Scheme == "tg")
+}
+
+// MessageParams is a text message. Text is HTML (parse_mode HTML): escape
+// user-entered parts with html.EscapeString.
+type MessageParams struct {
+	ChatID         int64
+	Text           string
+	Keyboard       Keyboard
+	NoLinkPreview  bool
+	ProtectContent bool
+}
+
+// SentMessage identifies a message the bot sent.
+type SentMessage struct {
+	ChatID    int64
+	MessageID int64
+	// FileID is the file_id of sent media (empty for text).
+	FileID string
+}
+
+// SendMessage sends a text message after waiting for the chat's and bot's
+// turn.
+func (c *Client) SendMessage(ctx context.Context, p MessageParams) (SentMessage, error) {
+	const method = "sendMessage"
+	if err := p.Keyboard.validate(); err != nil {
+		return SentMessage{}, err
+	}
+	if err := c.pace(ctx, method, p.ChatID); err != nil {
+		return SentMessage{}, err
+	}
+	ctx, cancel := c.callCtx(ctx, 0)
+	defer cancel()
+	params := &bot.SendMessageParams{ChatID: p.ChatID, Text: p.Text, ParseMode: models.ParseModeHTML,
+		ReplyMarkup: p.Keyboard.markup(), ProtectContent: p.ProtectContent}
+	if p.NoLinkPreview {
+		params.LinkPreviewOptions = &models.LinkPreviewOptions{IsDisabled: bot.True()}
+	}
+	m, err := c.api.SendMessage(ctx, params)
+	if err = c.done(ctx, method, err); err != nil {
+		return SentMessage{}, err
+	}
+	return SentMessage{ChatID: m.Chat.ID, MessageID: int64(m.ID)}, nil
+}
+
+// MediaKind is the type of media sent by SendMedia.
+type MediaKind string
+
+// Media kinds.
+const (
+	MediaPhoto     MediaKind = "photo"
+	MediaVideo     MediaKind = "video"
+	MediaDocument  MediaKind = "document"
+	MediaAnimation MediaKind = "animation"
+)
+
+// MediaParams is media sent by URL, with an HTML caption (0–1024 characters
+// after parsing) and an optional keyboard.
+type MediaParams struct {
+	ChatID         int64
+	Kind           MediaKind
+	URL            string
+	Caption        string
+	Keyboard       Keyboard
+	ProtectContent bool
+}
+
+// SendMedia sends media after waiting for the chat's and bot's turn. The
+// first send of a URL by this bot is by URL; the file_id Telegram answers
+// is cached and later sends use it. If Telegram refuses a cached file_id
+// (400), the media is sent once more by URL and the cache refreshed.
+func (c *Client) SendMedia(ctx context.Context, p MediaParams) (SentMessage, error) {
+	method, err := p.method()
+	if err != nil {
+		return SentMessage{}, err
+	}
+	if err := p.Keyboard.validate(); err != nil {
+		return SentMessage{}, err
+	}
+	if err := c.pace(ctx, method, p.ChatID); err != nil {
+		return SentMessage{}, err
+	}
+	if fileID, ok := c.opts.FileIDCache.Get(ctx, c.id, p.URL); ok {
+		sent, err := c.sendMediaOnce(ctx, method, p, fileID)
+		if !errors.Is(err, ErrBadRequest) {
+			return sent, err
+		}
+		c.log.Warn("telegram: cached file_id refused, sending by URL", "kind", p.Kind, "err", err)
+	}
+	sent, err := c.sendMediaOnce(ctx, method, p, p.URL)
+	if err == nil && sent.FileID != "" {
+		c.opts.FileIDCache.Put(ctx, c.id, p.URL, sent.FileID)
+	}
+	return sent, err
+}
+
+var mediaMethods = map[MediaKind]string{
+	MediaPhoto: "sendPhoto", MediaVideo: "sendVideo", MediaDocument: "sendDocument", MediaAnimation: "sendAnimation",
+}
+
+func (p MediaParams) method() (string, error) {
+	method, ok := mediaMethods[p.Kind]
+	switch {
+	case !ok:
+		return "", fmt.Errorf("%w: unknown media kind %q", ErrBadRequest, p.Kind)
+	case p.URL == "":
+		return "", fmt.Errorf("%w: media without URL", ErrBadRequest)
+	}
+	return method, nil
+}
+
+// sendMediaOnce sends file (a URL or a file_id) without pacing.
+func (c *Client) sendMediaOnce(ctx context.Context, method string, p MediaParams, file string) (SentMessage, error) {
+	ctx, cancel := c.callCtx(ctx, 0)
+	defer cancel()
+	in := &models.InputFileString{Data: file}
+	markup := p.Keyboard.markup()
+	var m *models.Message
+	var err error
+	switch p.Kind {
+	case MediaPhoto:
+		m, err = c.api.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: p.ChatID, Photo: in, Caption: p.Caption,
+			ParseMode: models.ParseModeHTML, ReplyMarkup: markup, ProtectContent: p.ProtectContent})
+	case MediaVideo:
+		m, err = c.api.SendVideo(ctx, &bot.SendVideoParams{ChatID: p.ChatID, Video: in, Caption: p.Caption,
+			ParseMode: models.ParseModeHTML, ReplyMarkup: markup, ProtectContent: p.ProtectContent})
+	case MediaDocument:
+		m, err = c.api.SendDocument(ctx, &bot.SendDocumentParams{ChatID: p.ChatID, Document: in, Caption: p.Caption,
+			ParseMode: models.ParseModeHTML, ReplyMarkup: markup, ProtectContent: p.ProtectContent})
+	case MediaAnimation:
+		m, err = c.api.SendAnimation(ctx, &bot.SendAnimationParams{ChatID: p.ChatID, Animation: in, Caption: p.Caption,
+			ParseMode: models.ParseModeHTML, ReplyMarkup: markup, ProtectContent: p.ProtectContent})
+	}
+	if err = c.done(ctx, method, err); err != nil {
+		return SentMessage{}, err
+	}
+	return SentMessage{ChatID: m.Chat.ID, MessageID: int64(m.ID), FileID: fileIDOf(m, p.Kind)}, nil
+}
+
+// fileIDOf returns the file_id to reuse for media of kind in m: for a photo,
+// the largest size.
+func fileIDOf(m *models.Message, kind MediaKind) string {
+	switch {
+	case kind == MediaPhoto && len(m.Photo) > 0:
+		return m.Photo[len(m.Photo)-1].FileID
+	case kind == MediaVideo && m.Video != nil:
+		return m.Video.FileID
+	case kind == MediaAnimation && m.Animation != nil:
+		return m.Animation.FileID
+	case m.Document != nil: // documents, and animations Telegram filed as documents
+		return m.Document.FileID
+	}
+	return ""
+}
+
+// CallbackAnswer answers a callback query: an optional toast (Text, 0–200
+// characters) or alert.
+type CallbackAnswer struct {
+	QueryID   string
+	Text      string
+	ShowAlert bool
+}
+
+// AnswerCallbackQuery stops the button's spinner. It is not paced: it is not
+// a message, and the user is waiting for it.
+func (c *Client) AnswerCallbackQuery(ctx context.Context, a CallbackAnswer) error {
+	ctx, cancel := c.callCtx(ctx, 0)
+	defer cancel()
+	_, err := c.api.AnswerCallbackQuery(ctx, &bot.AnswerCallbackQueryParams{CallbackQueryID: a.QueryID, Text: a.Text, ShowAlert: a.ShowAlert})
+	return c.done(ctx, "answerCallbackQuery", err)
+}
+
+// EditMessageReplyMarkup replaces a message's keyboard; an empty keyboard
+// removes it (so old offers stop being clickable). It is paced like a send.
+func (c *Client) EditMessageReplyMarkup(ctx context.Context, chatID, messageID int64, k Keyboard) error {
+	const method = "editMessageReplyMarkup"
+	if err := k.validate(); err != nil {
+		return err
+	}
+	if err := c.pace(ctx, method, chatID); err != nil {
+		return err
+	}
+	ctx, cancel := c.callCtx(ctx, 0)
+	defer cancel()
+	_, err := c.api.EditMessageReplyMarkup(ctx, &bot.EditMessageReplyMarkupParams{ChatID: chatID, MessageID: int(messageID), ReplyMarkup: k.markup()})
+	return c.done(ctx, method, err)
+}
+
+// DeleteMessage deletes a message the bot sent (within Telegram's 48 hours).
+func (c *Client) DeleteMessage(ctx context.Context, chatID, messageID int64) error {
+	ctx, cancel := c.callCtx(ctx, 0)
+	defer cancel()
+	_, err := c.api.DeleteMessage(ctx, &bot.DeleteMessageParams{ChatID: chatID, MessageID: int(messageID)})
+	return c.done(ctx, "deleteMessage", err)
+}
