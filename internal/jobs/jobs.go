@@ -138,6 +138,22 @@ func (q *Queue) InsertTx(ctx context.Context, tx *sql.Tx, jobs ...grimbots.Job) 
 	return nil
 }
 
+// Insert enqueues jobs on their own (for work not tied to a change in
+// the database, such as follow-ups scheduled after a message was sent).
+func (q *Queue) Insert(ctx context.Context, jobs ...grimbots.Job) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(jobs))
+	for i, j := range jobs {
+		params[i] = river.InsertManyParams{Args: j}
+	}
+	if _, err := q.client.InsertMany(ctx, params); err != nil {
+		return fmt.Errorf("jobs: inserting: %w", err)
+	}
+	return nil
+}
+
 // Start begins working jobs (a no-op for an insert-only queue).
 func (q *Queue) Start(ctx context.Context) error {
 	if !q.working {
