@@ -158,6 +158,15 @@ func TestSendMediaFallsBackWhenFileIDRefused(t *testing.T) {
 	if id, _ := e.files.Get(t.Context(), e.botA, url); id != sent.FileID || id == "AgACstale" {
 		t.Fatalf("cache holds %q, want the new %q", id, sent.FileID)
 	}
+
+	// When the URL fails too, the stale id is forgotten.
+	e.srv.Fail(telegramtest.BadRequest("failed to get HTTP URL content").On("sendPhoto").Times(2))
+	if _, err := c.SendMedia(t.Context(), telegram.MediaParams{ChatID: 8, Kind: telegram.MediaPhoto, URL: url}); !errors.Is(err, telegram.ErrBadRequest) {
+		t.Fatalf("err = %v, want ErrBadRequest", err)
+	}
+	if id, ok := e.files.Get(t.Context(), e.botA, url); ok {
+		t.Fatalf("cache still holds %q", id)
+	}
 }
 
 func TestErrorClassification(t *testing.T) {
@@ -315,5 +324,39 @@ func TestMetrics(t *testing.T) {
 		if got[k] != v {
 			t.Errorf("%s = %v, want %v (all: %v)", k, got[k], v, got)
 		}
+	}
+}
+
+func TestCallbackEditAndDelete(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(t, tokenA)
+	ctx := t.Context()
+	if err := c.AnswerCallbackQuery(ctx, telegram.CallbackAnswer{QueryID: "77", Text: "Gerando PIX…"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AnswerCallbackQuery(ctx, telegram.CallbackAnswer{}); !errors.Is(err, telegram.ErrBadRequest) {
+		t.Fatalf("empty query id: %v, want ErrBadRequest", err)
+	}
+	sent, err := c.SendMessage(ctx, telegram.MessageParams{ChatID: 3, Text: "oferta", Keyboard: telegram.Column(telegram.CallbackButton("Sim", "bump_yes_0"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.EditMessageReplyMarkup(ctx, 3, sent.MessageID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteMessage(ctx, 3, sent.MessageID); err != nil {
+		t.Fatal(err)
+	}
+	answer := e.srv.Calls(telegramtest.Method("answerCallbackQuery"))[0]
+	edit := e.srv.Calls(telegramtest.Method("editMessageReplyMarkup"))[0]
+	del := e.srv.Calls(telegramtest.Method("deleteMessage"))[0]
+	if answer.Params["callback_query_id"] != "77" || answer.Params["text"] != "Gerando PIX…" {
+		t.Errorf("answerCallbackQuery params = %v", answer.Params)
+	}
+	if _, has := edit.Params["reply_markup"]; has || edit.MessageID != sent.MessageID || !edit.OK() {
+		t.Errorf("edit removing the keyboard = %+v", edit)
+	}
+	if del.Params["message_id"] != fmt.Sprint(sent.MessageID) || !del.OK() {
+		t.Errorf("deleteMessage = %+v", del)
 	}
 }

@@ -9,8 +9,10 @@ import (
 // FileIDCache remembers the file_id Telegram assigned to media a bot sent
 // by URL, so the next send reuses the file instead of making Telegram
 // download it again. A file_id is valid only for the bot that got it, hence
-// the key (botID, url). Get and Put never fail: a cache that cannot answer
-// answers "not found" and the media is sent by URL.
+// the key (botID, url), where botID is the Telegram bot id (the token's
+// prefix; a replaced token is a new bot). Get and Put never fail: a cache
+// that cannot answer answers "not found" and the media is sent by URL. Put
+// with an empty fileID forgets the entry.
 type FileIDCache interface {
 	Get(ctx context.Context, botID int64, url string) (fileID string, ok bool)
 	Put(ctx context.Context, botID int64, url, fileID string)
@@ -55,6 +57,13 @@ func (c *MemoryFileIDCache) Put(_ context.Context, botID int64, url, fileID stri
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	k := fileKey{botID, url}
+	if fileID == "" {
+		if el, ok := c.entries[k]; ok {
+			c.order.Remove(el)
+			delete(c.entries, k)
+		}
+		return
+	}
 	if el, ok := c.entries[k]; ok {
 		el.Value.(*fileEntry).fileID = fileID
 		c.order.MoveToFront(el)

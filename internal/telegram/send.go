@@ -145,7 +145,8 @@ type MediaParams struct {
 // SendMedia sends media after waiting for the chat's and bot's turn. The
 // first send of a URL by this bot is by URL; the file_id Telegram answers
 // is cached and later sends use it. If Telegram refuses a cached file_id
-// (400), the media is sent once more by URL and the cache refreshed.
+// (400), the media is sent once more by URL, without waiting again (the
+// refused request delivered nothing), and the cache refreshed.
 func (c *Client) SendMedia(ctx context.Context, p MediaParams) (SentMessage, error) {
 	method, err := p.method()
 	if err != nil {
@@ -157,16 +158,20 @@ func (c *Client) SendMedia(ctx context.Context, p MediaParams) (SentMessage, err
 	if err := c.pace(ctx, method, p.ChatID); err != nil {
 		return SentMessage{}, err
 	}
-	if fileID, ok := c.opts.FileIDCache.Get(ctx, c.id, p.URL); ok {
-		sent, err := c.sendMediaOnce(ctx, method, p, fileID)
+	cached, hit := c.opts.FileIDCache.Get(ctx, c.id, p.URL)
+	if hit && cached != "" {
+		sent, err := c.sendMediaOnce(ctx, method, p, cached)
 		if !errors.Is(err, ErrBadRequest) {
 			return sent, err
 		}
 		c.log.Warn("telegram: cached file_id refused, sending by URL", "kind", p.Kind, "err", err)
 	}
 	sent, err := c.sendMediaOnce(ctx, method, p, p.URL)
-	if err == nil && sent.FileID != "" {
+	switch {
+	case err == nil && sent.FileID != "":
 		c.opts.FileIDCache.Put(ctx, c.id, p.URL, sent.FileID)
+	case err != nil && hit:
+		c.opts.FileIDCache.Put(ctx, c.id, p.URL, "") // the cached id is stale either way
 	}
 	return sent, err
 }

@@ -74,4 +74,8 @@ func TestMemoryFileIDCache(t *testing.T) {
 	if id, _ := c.Get(ctx, 1, "u1"); id != "f1b" || c.Len() != 2 {
 		t.Fatalf("after refresh: %q, len %d", id, c.Len())
 	}
+	c.Put(ctx, 1, "u1", "")
+	if _, ok := c.Get(ctx, 1, "u1"); ok || c.Len() != 1 {
+		t.Fatalf("an empty Put did not forget the entry (len %d)", c.Len())
+	}
 }

@@ -24,7 +24,7 @@ type Call struct {
 	ReplyMarkup *Markup // nil when no reply_markup was sent
 
 	Status      int    // HTTP status answered: 200 or the error_code
-	Description string // the error description
+	Description string // the description answered (errors, and a few successes such as setWebhook)
 	MessageID   int64  // the message sent or edited, on success
 	At          time.Time
 }
