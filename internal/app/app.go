@@ -19,8 +19,10 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/grimbots/grimbots/internal/auth"
+	"github.com/grimbots/grimbots/internal/bots"
 	"github.com/grimbots/grimbots/internal/buildinfo"
 	"github.com/grimbots/grimbots/internal/config"
+	"github.com/grimbots/grimbots/internal/funnel"
 	"github.com/grimbots/grimbots/internal/gateway"
 	"github.com/grimbots/grimbots/internal/grimbots"
 	httpserver "github.com/grimbots/grimbots/internal/http"
@@ -31,6 +33,7 @@ import (
 	"github.com/grimbots/grimbots/internal/ratelimit"
 	"github.com/grimbots/grimbots/internal/secretbox"
 	"github.com/grimbots/grimbots/internal/store"
+	"github.com/grimbots/grimbots/internal/telegram"
 )
 
 // Options adjust the wiring for tests and tools.
@@ -45,6 +48,11 @@ type Options struct {
 	GatewayHTTPClient *http.Client
 	// ExtraGateways adds drivers (test fakes) to the built-in ones.
 	ExtraGateways []gateway.Driver
+	// IntakeInterval is how often the bot intake loop looks for bots to
+	// poll or webhooks to set (default 5s).
+	IntakeInterval time.Duration
+	// PollTimeout is getUpdates' long-poll timeout (default 25s).
+	PollTimeout time.Duration
 	// RedisKeyPrefix prefixes every key the instance stores in Redis
 	// (default "grimbots:"), so tests sharing one Redis stay isolated.
 	RedisKeyPrefix string
@@ -59,10 +67,14 @@ type App struct {
 	Redis    *redis.Client
 	Auth     *auth.Service
 	Payments *payments.Service
+	Bots     *bots.Service
 	Jobs     *jobs.Queue
 	Keys     *secretbox.Keyring
 	Server   *httpserver.Server
 	Registry *prometheus.Registry
+
+	intakeInterval time.Duration
+	stopIntake     func()
 }
 
 // OpenDB connects to the configured database (primary and replicas).
@@ -97,7 +109,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 	river.AddWorker(workers, &jobs.EmailWorker{Mailer: mailer, Keys: a.Keys})
 	// Workers that need services built on the store are added below,
 	// before the queue starts.
-	if a.Jobs, err = newQueue(ctx, cfg, a.DB, logger, workers, payments.PeriodicJobs()); err != nil {
+	if a.Jobs, err = newQueue(ctx, cfg, a.DB, logger, workers, append(payments.PeriodicJobs(), bots.PeriodicJobs()...)); err != nil {
 		return nil, err
 	}
 	if cfg.AutoMigrate {
@@ -113,13 +125,6 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		return nil, err
 	}
 	a.Store = store.New(a.DB, store.WithJobs(a.Jobs))
-	a.Payments = payments.New(a.Store, a.gatewayDrivers(opts), payments.Config{
-		PublicURL: cfg.PublicURL, Keys: a.Keys, BaseURLs: kindMap(cfg.GatewayBaseURLs),
-		SplitAccounts: kindMap(cfg.GatewaySplitAccounts), ChargeTTL: cfg.PixChargeTTL, ReuseWindow: cfg.PixReuseWindow,
-		HTTPClient: opts.GatewayHTTPClient,
-	}, opts.Clock, logger, payments.NewMetrics(a.Registry))
-	a.Payments.AddWorkers(workers)
-
 	var limiter ratelimit.Limiter = ratelimit.NewMemory(nil)
 	if cfg.RedisURL != "" {
 		ropts, err := redis.ParseURL(cfg.RedisURL)
@@ -132,11 +137,30 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		if err := a.Redis.Ping(pctx).Err(); err != nil {
 			return nil, fmt.Errorf("REDIS_URL: cannot reach Redis: %w", err)
 		}
-		prefix := opts.RedisKeyPrefix
-		if prefix == "" {
-			prefix = "grimbots:"
-		}
-		limiter = ratelimit.NewRedis(a.Redis, prefix+"rl:")
+		limiter = ratelimit.NewRedis(a.Redis, redisPrefix(opts)+"rl:")
+	}
+
+	a.Payments = payments.New(a.Store, a.gatewayDrivers(opts), payments.Config{
+		PublicURL: cfg.PublicURL, Keys: a.Keys, BaseURLs: kindMap(cfg.GatewayBaseURLs),
+		SplitAccounts: kindMap(cfg.GatewaySplitAccounts), ChargeTTL: cfg.PixChargeTTL, ReuseWindow: cfg.PixReuseWindow,
+		HTTPClient: opts.GatewayHTTPClient, OnPaid: funnel.OnPaid, OnReversed: funnel.OnReversed,
+	}, opts.Clock, logger, payments.NewMetrics(a.Registry))
+	a.Payments.AddWorkers(workers)
+
+	var pauser telegram.Pauser = telegram.NewMemoryPauser(nil)
+	if a.Redis != nil {
+		pauser = telegram.NewRedisPauser(a.Redis, redisPrefix(opts)+"tg:")
+	}
+	engine := funnel.NewEngine(a.Store, a.Payments, a.Jobs, opts.Clock)
+	a.Bots = bots.New(a.Store, engine, a.Jobs, bots.Config{
+		PublicURL: cfg.PublicURL, Mode: cfg.TelegramUpdates, TelegramAPIURL: cfg.TelegramAPIURL, SecretKey: cfg.SecretKey,
+		Keys: a.Keys, Limiter: limiter, Pauser: pauser, PollTimeout: opts.PollTimeout,
+		Metrics: telegram.NewMetrics(a.Registry),
+	}, opts.Clock, logger)
+	a.Bots.AddWorkers(workers)
+	a.intakeInterval = opts.IntakeInterval
+	if a.intakeInterval <= 0 {
+		a.intakeInterval = 5 * time.Second
 	}
 
 	params := auth.DefaultHashParams
@@ -165,9 +189,20 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		// URL token authenticates.
 		cop.AddInsecureBypassPattern("POST /webhooks/{gateway}/{token}")
 		mux.Handle("POST /webhooks/{gateway}/{token}", api.WebhookHandler(a.Payments))
+		// Telegram pushes updates to the bot's secret path, with its
+		// secret_token header.
+		cop.AddInsecureBypassPattern("POST /tg/{secret}")
+		mux.Handle("POST /tg/{secret}", a.Bots.WebhookHandler())
 		mux.HandleFunc("GET /api/docs.css", api.DocsCSS)
 	})
 	return a, nil
+}
+
+func redisPrefix(opts Options) string {
+	if opts.RedisKeyPrefix == "" {
+		return "grimbots:"
+	}
+	return opts.RedisKeyPrefix
 }
 
 func rate(r config.Rate) ratelimit.Rate { return ratelimit.Rate{N: r.N, Period: r.Period} }
@@ -229,7 +264,27 @@ func (a *App) StartBackground(ctx context.Context) error {
 	if err := a.Jobs.Start(ctx); err != nil {
 		return fmt.Errorf("starting job workers: %w", err)
 	}
+	ictx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	a.stopIntake = func() {
+		cancel()
+		<-done
+	}
+	go func() {
+		defer close(done)
+		a.Bots.RunIntake(ictx, a.intakeInterval)
+	}()
 	return nil
+}
+
+// stopBackground ends the bot intake (pollers release their leases), then
+// the job workers.
+func (a *App) stopBackground(ctx context.Context) error {
+	if a.stopIntake != nil {
+		a.stopIntake()
+		a.stopIntake = nil
+	}
+	return a.Jobs.Stop(ctx)
 }
 
 // Run serves until ctx is cancelled, then shuts down in order within the
@@ -265,7 +320,7 @@ func (a *App) Run(ctx context.Context) error {
 	if err == nil {
 		err = <-serveErr
 	}
-	if jerr := a.Jobs.Stop(sctx); jerr != nil {
+	if jerr := a.stopBackground(sctx); jerr != nil {
 		a.Logger.Warn("job workers did not stop cleanly", "err", jerr)
 	}
 	a.closeResources()
@@ -278,7 +333,7 @@ func (a *App) Run(ctx context.Context) error {
 func (a *App) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
 	defer cancel()
-	if err := a.Jobs.Stop(ctx); err != nil {
+	if err := a.stopBackground(ctx); err != nil {
 		a.Logger.Warn("job workers did not stop cleanly", "err", err)
 	}
 	a.closeResources()

@@ -53,6 +53,10 @@ type Config struct {
 
 	ShutdownTimeout time.Duration
 
+	// TelegramAPIURL is the Bot API server.
+	TelegramAPIURL string
+	// TelegramUpdates is auto, webhook or polling.
+	TelegramUpdates string
 	// GatewayBaseURLs override gateway API roots, by kind.
 	GatewayBaseURLs map[string]string
 	// GatewaySplitAccounts are the platform's receiving accounts for

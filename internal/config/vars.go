@@ -126,6 +126,24 @@ var vars = []variable{
 	{name: "PIX_REUSE_WINDOW", def: "10m", doc: "A buyer asking again for the same offer within this window gets the same pending PIX.",
 		set: func(c *Config, s string) (err error) { c.PixReuseWindow, err = positiveDuration(s); return },
 		get: func(c *Config) string { return c.PixReuseWindow.String() }},
+	{name: "TELEGRAM_API_URL", def: "https://api.telegram.org", doc: "Telegram Bot API server (a local `telegram-bot-api` server, or a fake in tests).",
+		set: func(c *Config, s string) error {
+			u, err := url.Parse(s)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("must be an http(s) URL, got %q", s)
+			}
+			c.TelegramAPIURL = strings.TrimRight(s, "/")
+			return nil
+		}, get: func(c *Config) string { return c.TelegramAPIURL }},
+	{name: "TELEGRAM_UPDATES", def: "auto", doc: "How bots receive updates: `webhook` (Telegram calls `PUBLIC_URL/tg/…`), `polling` (one long-polling loop per bot across all instances) or `auto` (webhook when `PUBLIC_URL` is https).",
+		set: func(c *Config, s string) error {
+			switch s {
+			case "auto", "webhook", "polling":
+				c.TelegramUpdates = s
+				return nil
+			}
+			return fmt.Errorf("must be auto, webhook or polling, got %q", s)
+		}, get: func(c *Config) string { return c.TelegramUpdates }},
 	rateVar("RATE_LOGIN_PER_IP", "20/10m", "Login attempts per client IP.", func(c *Config) *Rate { return &c.RateLoginPerIP }),
 	rateVar("RATE_LOGIN_PER_ACCOUNT", "10/15m", "Failed login attempts per account.", func(c *Config) *Rate { return &c.RateLoginPerAccount }),
 	rateVar("RATE_REGISTER_PER_IP", "5/1h", "Sign-ups per client IP.", func(c *Config) *Rate { return &c.RateRegisterPerIP }),

@@ -73,9 +73,10 @@ CREATE TABLE deliveries (
 );
 CREATE INDEX deliveries_seller_idx ON deliveries (seller_id, created_at);
 
--- Telegram's file_id for media a bot already sent by URL.
+-- Telegram's file_id for media a bot already sent by URL. file ids belong
+-- to the Telegram bot (the token's numeric id), not to our bots row.
 CREATE TABLE media_files (
-    bot_id     INTEGER NOT NULL REFERENCES bots (id),
+    bot_id     INTEGER NOT NULL,
     url        TEXT   NOT NULL,
     file_id    TEXT   NOT NULL,
     updated_at TIMESTAMP NOT NULL,
