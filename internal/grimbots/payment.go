@@ -65,9 +65,9 @@ type Payment struct {
 	OfferKey      string // which offer of the funnel this charge is for
 	// Funnel records what a bot's charge sold (offer, bumps, downsell or
 	// upsell) as the funnel package encodes it; "" for manual charges.
-	Funnel string
-	PixCode       string
-	QRCode        string // image URL or data: URL
+	Funnel  string
+	PixCode string
+	QRCode  string // image URL or data: URL
 	// CommissionBasisPoints is the seller's fee rate when the charge was made.
 	CommissionBasisPoints int64
 	FailureReason         string
