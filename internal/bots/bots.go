@@ -117,6 +117,9 @@ func New(st *store.Store, engine *funnel.Engine, jobs Queue, cfg Config, now gri
 		files: storeFileIDs{st, now}, clients: map[int64]*cachedClient{}}
 }
 
+// Instance names this process in leases and locks.
+func (s *Service) Instance() string { return s.cfg.Instance }
+
 // Mode is the intake mode in force (webhook or polling).
 func (s *Service) Mode() string { return s.cfg.Mode }
 

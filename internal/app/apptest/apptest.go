@@ -68,6 +68,12 @@ type Options struct {
 	// Env overrides configuration variables (applied last; an empty value
 	// restores the variable's default).
 	Env map[string]string
+	// SelfPublicURL sets PUBLIC_URL to the instance's own address (for
+	// webhooks a fake must reach).
+	SelfPublicURL bool
+	// Share runs this instance on another harness's database, data
+	// directory (secrets) and Redis prefix: two instances of one cluster.
+	Share *Harness
 }
 
 // Harness is a running instance and what tests need to drive and observe it.
@@ -84,7 +90,19 @@ type Harness struct {
 	// RedisPrefix is the key prefix of this instance in Redis, or "".
 	RedisPrefix string
 
+	env  map[string]string
+	stop sync.Once
+
 	users atomic.Int64
+}
+
+// Stop shuts the instance down (HTTP first, so no request outlives the
+// app); it runs by itself when the test ends.
+func (h *Harness) Stop() {
+	h.stop.Do(func() {
+		h.Server.Close()
+		h.App.Close()
+	})
 }
 
 // RequireEngine skips t (or fails it under GRIMBOTS_TEST_REQUIRE_SERVICES=1)
@@ -158,10 +176,23 @@ func New(t testing.TB, opts Options) *Harness {
 		RequireRedis(t)
 		env["REDIS_URL"], h.RedisPrefix = testenv.RedisURL(t)
 	}
+	if sh := opts.Share; sh != nil {
+		for _, k := range []string{"DATABASE_URL", "GRIMBOTS_DATA_DIR", "REDIS_URL"} {
+			env[k] = sh.env[k]
+		}
+		h.Engine, h.RedisPrefix = sh.Engine, sh.RedisPrefix
+	}
+	h.Server = httptest.NewUnstartedServer(nil)
+	h.URL = "http://" + h.Server.Listener.Addr().String()
+	if opts.SelfPublicURL {
+		env["PUBLIC_URL"] = h.URL
+	}
 	maps.Copy(env, opts.Env)
+	h.env = env
 
 	cfg, err := config.Load(config.MapLookup(env))
 	if err != nil {
+		_ = h.Server.Listener.Close()
 		t.Fatalf("apptest: configuration: %v", err)
 	}
 	logger := app.NewLogger(cfg, h.Logs)
@@ -170,19 +201,21 @@ func New(t testing.TB, opts Options) *Harness {
 		HashParams:     &auth.HashParams{MemoryKiB: 1024, Iterations: 1, Threads: 1},
 		Mailer:         h.Mailer,
 		RedisKeyPrefix: h.RedisPrefix,
+		IntakeInterval: 100 * time.Millisecond,
+		PollTimeout:    time.Second,
 	})
 	if err != nil {
+		_ = h.Server.Listener.Close()
 		t.Fatalf("apptest: starting the instance: %v", err)
 	}
 	h.App = a
-	t.Cleanup(a.Close)
+	t.Cleanup(h.Stop)
 	// Workers run so that queued jobs (emails) are done as in production.
 	if err := a.StartBackground(context.Background()); err != nil {
 		t.Fatalf("apptest: starting workers: %v", err)
 	}
-	h.Server = httptest.NewServer(a.Server.Handler())
-	t.Cleanup(h.Server.Close) // runs before a.Close: no request outlives the app
-	h.URL = h.Server.URL
+	h.Server.Config.Handler = a.Server.Handler()
+	h.Server.Start()
 	return h
 }
 
