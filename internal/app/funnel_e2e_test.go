@@ -203,6 +203,7 @@ func TestFunnelEndToEnd(t *testing.T) {
 			t.Run("downsell", func(t *testing.T) { t.Parallel(); testDownsell(t, engine) })
 			t.Run("webhook-mode", func(t *testing.T) { t.Parallel(); testWebhookMode(t, engine) })
 			t.Run("lease-takeover", func(t *testing.T) { t.Parallel(); testLeaseTakeover(t, engine) })
+			t.Run("crash-recovery", func(t *testing.T) { t.Parallel(); testCrashRecovery(t, engine) })
 		})
 	}
 }
@@ -434,5 +435,48 @@ func testLeaseTakeover(t *testing.T, engine string) {
 	a.sent(t, 3)
 	if conflicts := tg.Calls(telegramtest.All(telegramtest.Method("getUpdates"), func(c telegramtest.Call) bool { return c.Status == 409 })); len(conflicts) > 0 {
 		t.Fatalf("%d getUpdates conflicts: two instances polled at once", len(conflicts))
+	}
+}
+
+// testCrashRecovery: updates stored but never processed (the worker died
+// holding the chat's lock) are found by the sweeper and processed in order.
+func testCrashRecovery(t *testing.T, engine string) {
+	s := newShop(t, engine, "polling", nil, nil)
+	ctx := t.Context()
+	old := s.h.Clock.Now().Add(-2 * time.Minute)
+	for i, text := range []string{`"text":"/start"`, `"text":"oi"`} {
+		body := fmt.Sprintf(`{"update_id":%d,"message":{"message_id":%d,"date":1700000000,"chat":{"id":%d,"type":"private"},
+			"from":{"id":%d,"is_bot":false,"first_name":"Lead"},%s}}`, 900+i, 900+i, buyer, buyer, text)
+		// Stored without its job: as if the process died right after.
+		if _, err := s.h.App.Store.InsertUpdate(ctx, &grimbots.TelegramUpdate{BotID: s.bot.ID, UpdateID: int64(900 + i),
+			SellerID: s.seller.ID, ChatID: buyer, Body: body, ReceivedAt: old}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The dead worker's lock on the chat has expired.
+	if ok, err := s.h.App.Store.AcquireChatLock(ctx, s.bot.ID, buyer, "dead-worker", old, time.Minute); err != nil || !ok {
+		t.Fatalf("lock: %v %v", ok, err)
+	}
+	n, err := s.h.App.Bots.Sweep(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("sweep queued %d chats: %v", n, err)
+	}
+	first, second := s.sent(t, 1), s.sent(t, 2)
+	requireButton(t, first, "o:vip")
+	requireButton(t, second, "o:vip")
+	if !first.At.Before(second.At) && !first.At.Equal(second.At) {
+		t.Fatal("updates processed out of order")
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		_, err := s.h.App.Store.NextChatUpdate(ctx, s.bot.ID, buyer)
+		if grimbots.ErrorCode(err) == grimbots.ENOTFOUND {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("updates left pending: %v", err)
+		}
+	}
+	if n, err := s.h.App.Bots.Sweep(ctx); err != nil || n != 0 {
+		t.Fatalf("second sweep queued %d chats: %v", n, err)
 	}
 }

@@ -182,8 +182,8 @@ func (s *Service) handleUpdate(ctx context.Context, u *grimbots.TelegramUpdate) 
 	if err != nil {
 		return err
 	}
-	err = s.engine.Handle(ctx, funnel.Bot{ID: b.ID, SellerID: b.SellerID}, m, ev)
-	s.sendFailed(ctx, b, nil, err)
+	lead, err := s.engine.Handle(ctx, funnel.Bot{ID: b.ID, SellerID: b.SellerID}, m, ev)
+	s.sendFailed(ctx, b, lead, err)
 	return err
 }
 
@@ -204,15 +204,23 @@ type sweepWorker struct {
 }
 
 func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[SweepJob]) error {
-	chats, err := w.s.store.StalledChats(ctx, w.s.now().Add(-stalledAfter), 1000)
+	_, err := w.s.Sweep(ctx)
+	return err
+}
+
+// Sweep queues the chats whose updates have waited longer than a chat lock
+// lives (their worker died mid-update, or the job was lost): they are
+// processed again, in order. It returns how many chats it queued.
+func (s *Service) Sweep(ctx context.Context) (int, error) {
+	chats, err := s.store.StalledChats(ctx, s.now().Add(-stalledAfter), 1000)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	jobs := make([]grimbots.Job, len(chats))
 	for i, c := range chats {
 		jobs[i] = ChatJob{BotID: c[0], ChatID: c[1]}
 	}
-	return w.s.jobs.Insert(ctx, jobs...)
+	return len(jobs), s.jobs.Insert(ctx, jobs...)
 }
 
 // ---- funnel follow-ups ----

@@ -171,28 +171,25 @@ func (e *Engine) Config(ctx context.Context, bot Bot, version int) (*Config, int
 	return c, row.Version, nil
 }
 
-// Handle processes one event of a buyer.
-func (e *Engine) Handle(ctx context.Context, bot Bot, m Messenger, ev Event) error {
+// Handle processes one event of a buyer and returns the buyer's lead (nil
+// if it could not be recorded).
+func (e *Engine) Handle(ctx context.Context, bot Bot, m Messenger, ev Event) (*grimbots.Lead, error) {
 	lead, _, err := e.store.TouchLead(ctx, &grimbots.Lead{SellerID: bot.SellerID, BotID: bot.ID, TelegramUserID: ev.UserID,
 		ChatID: ev.ChatID, FirstName: ev.FirstName, LastName: ev.LastName, Username: ev.Username,
 		LanguageCode: ev.LanguageCode, Origin: clip(ev.Payload, 64), LastInteractionAt: e.now()})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cfg, version, err := e.Config(ctx, bot, 0)
 	if err != nil {
-		return err
+		return lead, err
 	}
 	s := &session{e: e, bot: bot, m: m, lead: lead, cfg: cfg, version: version, ev: ev}
-	switch {
-	case ev.CallbackID != "":
-		return s.callback(ctx)
-	case ev.Start:
-		return s.welcome(ctx)
-	default:
-		// Anything else the buyer types gets the offers again.
-		return s.welcome(ctx)
+	if ev.CallbackID != "" {
+		return lead, s.callback(ctx)
 	}
+	// /start, and anything else the buyer types, gets the offers.
+	return lead, s.welcome(ctx)
 }
 
 func clip(s string, n int) string {
