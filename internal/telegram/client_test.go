@@ -301,20 +301,7 @@ func TestMetrics(t *testing.T) {
 	e.srv.BlockChat(e.botA, 2)
 	c.SendMessage(t.Context(), text(2, "c")) // waits the bot's 33ms spacing
 
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]float64{}
-	for _, f := range families {
-		for _, m := range f.GetMetric() {
-			key := f.GetName()
-			for _, l := range m.GetLabel() {
-				key += " " + l.GetValue()
-			}
-			got[key] = m.GetCounter().GetValue() + float64(m.GetHistogram().GetSampleCount())
-		}
-	}
+	got := gather(t, reg)
 	want := map[string]float64{
 		"grimbots_telegram_calls_total sendMessage ok":      2,
 		"grimbots_telegram_calls_total sendMessage blocked": 1,

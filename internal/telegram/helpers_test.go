@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/grimbots/grimbots/internal/ratelimit"
 	"github.com/grimbots/grimbots/internal/telegram"
 	"github.com/grimbots/grimbots/internal/telegram/telegramtest"
@@ -95,4 +97,25 @@ func (e *env) client(t *testing.T, token string, edit ...func(*telegram.Options)
 
 func text(chatID int64, s string) telegram.MessageParams {
 	return telegram.MessageParams{ChatID: chatID, Text: s}
+}
+
+// gather returns the counters (and histogram sample counts) of reg by
+// "<name> <label values…>".
+func gather(t *testing.T, reg *prometheus.Registry) map[string]float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			key := f.GetName()
+			for _, l := range m.GetLabel() {
+				key += " " + l.GetValue()
+			}
+			got[key] = m.GetCounter().GetValue() + float64(m.GetHistogram().GetSampleCount())
+		}
+	}
+	return got
 }

@@ -1,10 +1,14 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
+	"strings"
+	"unicode"
 
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -100,10 +104,7 @@ type SentMessage struct {
 // turn.
 func (c *Client) SendMessage(ctx context.Context, p MessageParams) (SentMessage, error) {
 	const method = "sendMessage"
-	if err := p.Keyboard.validate(); err != nil {
-		return SentMessage{}, err
-	}
-	if err := c.pace(ctx, method, p.ChatID); err != nil {
+	if err := c.ready(ctx, method, p.ChatID, p.Keyboard); err != nil {
 		return SentMessage{}, err
 	}
 	ctx, cancel := c.callCtx(ctx, 0)
@@ -118,6 +119,15 @@ func (c *Client) SendMessage(ctx context.Context, p MessageParams) (SentMessage,
 		return SentMessage{}, err
 	}
 	return SentMessage{ChatID: m.Chat.ID, MessageID: int64(m.ID)}, nil
+}
+
+// ready is what every paced send does before its request: it checks the
+// keyboard locally, then waits for the chat's and bot's turn.
+func (c *Client) ready(ctx context.Context, method string, chatID int64, k Keyboard) error {
+	if err := k.validate(); err != nil {
+		return err
+	}
+	return c.pace(ctx, method, chatID)
 }
 
 // MediaKind is the type of media sent by SendMedia.
@@ -152,21 +162,18 @@ func (c *Client) SendMedia(ctx context.Context, p MediaParams) (SentMessage, err
 	if err != nil {
 		return SentMessage{}, err
 	}
-	if err := p.Keyboard.validate(); err != nil {
-		return SentMessage{}, err
-	}
-	if err := c.pace(ctx, method, p.ChatID); err != nil {
+	if err := c.ready(ctx, method, p.ChatID, p.Keyboard); err != nil {
 		return SentMessage{}, err
 	}
 	cached, hit := c.opts.FileIDCache.Get(ctx, c.id, p.URL)
 	if hit && cached != "" {
-		sent, err := c.sendMediaOnce(ctx, method, p, cached)
+		sent, err := c.sendMediaOnce(ctx, method, p, &models.InputFileString{Data: cached})
 		if !errors.Is(err, ErrBadRequest) {
 			return sent, err
 		}
 		c.log.Warn("telegram: cached file_id refused, sending by URL", "kind", p.Kind, "err", err)
 	}
-	sent, err := c.sendMediaOnce(ctx, method, p, p.URL)
+	sent, err := c.sendMediaOnce(ctx, method, p, &models.InputFileString{Data: p.URL})
 	switch {
 	case err == nil && sent.FileID != "":
 		c.opts.FileIDCache.Put(ctx, c.id, p.URL, sent.FileID)
@@ -191,11 +198,11 @@ func (p MediaParams) method() (string, error) {
 	return method, nil
 }
 
-// sendMediaOnce sends file (a URL or a file_id) without pacing.
-func (c *Client) sendMediaOnce(ctx context.Context, method string, p MediaParams, file string) (SentMessage, error) {
+// sendMediaOnce sends in (a URL, a file_id or an upload) as media of p.Kind
+// with p's caption and keyboard, without pacing; p.URL is not used.
+func (c *Client) sendMediaOnce(ctx context.Context, method string, p MediaParams, in models.InputFile) (SentMessage, error) {
 	ctx, cancel := c.callCtx(ctx, 0)
 	defer cancel()
-	in := &models.InputFileString{Data: file}
 	markup := p.Keyboard.markup()
 	var m *models.Message
 	var err error
@@ -235,6 +242,62 @@ func fileIDOf(m *models.Message, kind MediaKind) string {
 	return ""
 }
 
+// MaxPhotoUpload is the largest photo the Bot API accepts as an upload.
+const MaxPhotoUpload = 10 << 20
+
+// PhotoUpload is a photo sent as a file upload (multipart/form-data), for
+// images held in memory rather than at a URL, such as a PIX charge's QR
+// code.
+type PhotoUpload struct {
+	ChatID int64
+	// Filename names the upload, e.g. "pix.png"; when empty, "photo.png"
+	// or "photo.jpg" is chosen from the data.
+	Filename string
+	// Data is the image (PNG or JPEG), 1 byte to MaxPhotoUpload.
+	Data []byte
+	// Caption is HTML, optional (0–1024 characters after parsing).
+	Caption        string
+	Keyboard       Keyboard
+	ProtectContent bool
+}
+
+// SendPhotoUpload uploads a photo after waiting for the chat's and bot's
+// turn, like SendMedia. The file_id Telegram answers is returned but not
+// cached: an upload has no URL to key it by, and each QR code is unique.
+func (c *Client) SendPhotoUpload(ctx context.Context, p PhotoUpload) (SentMessage, error) {
+	const method = "sendPhoto"
+	switch {
+	case len(p.Data) == 0:
+		return SentMessage{}, fmt.Errorf("%w: photo upload without data", ErrBadRequest)
+	case len(p.Data) > MaxPhotoUpload:
+		return SentMessage{}, fmt.Errorf("%w: photo upload of %d bytes, over the %d byte limit", ErrBadRequest, len(p.Data), MaxPhotoUpload)
+	}
+	if err := c.ready(ctx, method, p.ChatID, p.Keyboard); err != nil {
+		return SentMessage{}, err
+	}
+	in := &models.InputFileUpload{Filename: p.filename(), Data: bytes.NewReader(p.Data)}
+	return c.sendMediaOnce(ctx, method, MediaParams{ChatID: p.ChatID, Kind: MediaPhoto, Caption: p.Caption,
+		Keyboard: p.Keyboard, ProtectContent: p.ProtectContent}, in)
+}
+
+// filename returns the name to upload under, without control characters
+// (which would break the part's header).
+func (p PhotoUpload) filename() string {
+	name := strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, p.Filename)
+	switch {
+	case strings.TrimSpace(name) != "":
+		return name
+	case http.DetectContentType(p.Data) == "image/png":
+		return "photo.png"
+	}
+	return "photo.jpg"
+}
+
 // CallbackAnswer answers a callback query: an optional toast (Text, 0–200
 // characters) or alert.
 type CallbackAnswer struct {
@@ -256,10 +319,7 @@ func (c *Client) AnswerCallbackQuery(ctx context.Context, a CallbackAnswer) erro
 // removes it (so old offers stop being clickable). It is paced like a send.
 func (c *Client) EditMessageReplyMarkup(ctx context.Context, chatID, messageID int64, k Keyboard) error {
 	const method = "editMessageReplyMarkup"
-	if err := k.validate(); err != nil {
-		return err
-	}
-	if err := c.pace(ctx, method, chatID); err != nil {
+	if err := c.ready(ctx, method, chatID, k); err != nil {
 		return err
 	}
 	ctx, cancel := c.callCtx(ctx, 0)

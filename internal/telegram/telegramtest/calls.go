@@ -18,9 +18,15 @@ type Call struct {
 	// allowed_updates) keep their JSON text exactly as sent.
 	Params map[string]string
 	// Decoded from Params for convenience:
-	ChatID      int64
-	Text        string  // text, or the caption of media
-	Media       string  // the photo, video, document or animation parameter: a URL or a file_id
+	ChatID int64
+	Text   string // text, or the caption of media
+	// Media is the photo, video, document or animation parameter: a URL, a
+	// file_id, or "upload:<file name>:<size in bytes>" for a file uploaded
+	// as multipart/form-data.
+	Media string
+	// Upload holds the bytes of the uploaded file when Media is an upload
+	// (empty but not nil for an empty file), and is nil otherwise.
+	Upload      []byte
 	ReplyMarkup *Markup // nil when no reply_markup was sent
 
 	Status      int    // HTTP status answered: 200 or the error_code
@@ -32,7 +38,9 @@ type Call struct {
 // OK reports whether the call succeeded.
 func (c Call) OK() bool { return c.Status == 200 }
 
-func (c *Call) decode() {
+// decode fills in the convenience fields from Params and the uploaded
+// files (by parameter name).
+func (c *Call) decode(files map[string][]byte) {
 	p := c.Params
 	c.ChatID, _ = strconv.ParseInt(p["chat_id"], 10, 64)
 	c.Text = p["text"]
@@ -41,7 +49,10 @@ func (c *Call) decode() {
 	}
 	for _, kind := range mediaKinds {
 		if v, ok := p[kind]; ok {
-			c.Media = v
+			c.Media, c.Upload = v, files[kind]
+			if strings.EqualFold(c.Method, "send"+kind) {
+				break // the method's own kind wins
+			}
 		}
 	}
 	if raw, ok := p["reply_markup"]; ok {

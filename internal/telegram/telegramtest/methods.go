@@ -5,12 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -103,28 +103,49 @@ func FileID(botID int64, kind, source string) string {
 	return filePrefix[kind] + base64.RawURLEncoding.EncodeToString(sum[:24])
 }
 
-// resolveFile returns the file_id for the media parameter src: a new one
-// for a URL or an upload, src itself for a file_id this bot got for this
-// kind, and an error for anything else.
-func (s *Server) resolveFile(b *fakeBot, kind, src string) (string, error) {
-	if u, err := url.Parse(src); err == nil && (u.Scheme == "http" || u.Scheme == "https") || strings.HasPrefix(src, "upload:") {
-		id := FileID(b.id, kind, src)
-		s.files[id] = fileRef{botID: b.id, kind: kind}
-		return id, nil
-	}
-	if ref, known := s.files[src]; known && ref == (fileRef{botID: b.id, kind: kind}) {
-		return src, nil
-	}
-	return "", fmt.Errorf("Bad Request: wrong file identifier/HTTP URL specified")
+// UploadFileID returns the file_id the fake assigns to media of kind a bot
+// uploaded: it depends on the bytes, not on the file name.
+func UploadFileID(botID int64, kind string, data []byte) string {
+	return FileID(botID, kind, uploadSource(data))
 }
 
+func uploadSource(data []byte) string {
+	return fmt.Sprintf("upload:sha256:%x", sha256.Sum256(data))
+}
+
+// resolveFile returns the file_id for the media parameter of c, and the
+// source it was derived from: a new one for an upload or a URL, the
+// parameter itself for a file_id this bot got for this kind, and an error
+// for anything else.
+func (s *Server) resolveFile(b *fakeBot, kind string, c *Call) (id, source string, err error) {
+	src := c.Media
+	switch u, perr := url.Parse(src); {
+	case c.Upload != nil:
+		if len(c.Upload) == 0 {
+			return "", "", errors.New("Bad Request: file must be non-empty")
+		}
+		source = uploadSource(c.Upload)
+	case perr == nil && (u.Scheme == "http" || u.Scheme == "https"):
+		source = src
+	default:
+		if ref, known := s.files[src]; known && ref == (fileRef{botID: b.id, kind: kind}) {
+			return src, src, nil
+		}
+		return "", "", errors.New("Bad Request: wrong file identifier/HTTP URL specified")
+	}
+	id = FileID(b.id, kind, source)
+	s.files[id] = fileRef{botID: b.id, kind: kind}
+	return id, source, nil
+}
+
+// sendMedia sends media of kind given by URL, by file_id, or uploaded as
+// the file part named kind of a multipart/form-data request.
 func sendMedia(kind string) handler {
 	return func(s *Server, b *fakeBot, c *Call) answer {
 		if a, valid := checkChat(c); !valid {
 			return a
 		}
-		src := c.Params[kind]
-		if src == "" {
+		if c.Media == "" {
 			return fail(http.StatusBadRequest, "Bad Request: there is no "+kind+" in the request")
 		}
 		caption, err := checkText(c.Params["parse_mode"], c.Params["caption"], 1024, "message caption is too long")
@@ -135,7 +156,7 @@ func sendMedia(kind string) handler {
 		if err != nil {
 			return badRequest(err)
 		}
-		id, err := s.resolveFile(b, kind, src)
+		id, src, err := s.resolveFile(b, kind, c)
 		if err != nil {
 			return badRequest(err)
 		}

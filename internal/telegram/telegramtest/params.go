@@ -16,26 +16,28 @@ import (
 
 // readParams reads a call's parameters the ways the Bot API accepts them:
 // query string, JSON, URL-encoded form or multipart form. Values are text;
-// JSON values other than strings keep their JSON text. An uploaded file is
-// recorded as "upload:<file name>".
-func readParams(r *http.Request) (map[string]string, error) {
-	p := map[string]string{}
+// JSON values other than strings keep their JSON text. A file part of a
+// multipart form is an upload, as on the Bot API: its parameter is recorded
+// as "upload:<file name>:<size in bytes>" and its bytes returned in files,
+// by parameter name.
+func readParams(r *http.Request) (p map[string]string, files map[string][]byte, err error) {
+	p = map[string]string{}
 	for k, v := range r.URL.Query() {
 		p[k] = v[0]
 	}
 	if r.Method != http.MethodPost {
-		return p, nil
+		return p, nil, nil
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 32<<20))
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	if err != nil || len(bytes.TrimSpace(body)) == 0 {
-		return p, err // a call without parameters may have an empty body of any type
+		return p, nil, err // a call without parameters may have an empty body of any type
 	}
 	ct, ctParams, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch ct {
 	case "application/json":
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(body, &m); err != nil {
-			return nil, errors.New("can't parse JSON object")
+			return nil, nil, errors.New("can't parse JSON object")
 		}
 		for k, raw := range m {
 			var s string
@@ -48,24 +50,48 @@ func readParams(r *http.Request) (map[string]string, error) {
 	case "application/x-www-form-urlencoded":
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
-			return nil, errors.New("can't parse form")
+			return nil, nil, errors.New("can't parse form")
 		}
 		for k, v := range form {
 			p[k] = v[0]
 		}
 	case "multipart/form-data":
-		form, err := multipart.NewReader(bytes.NewReader(body), ctParams["boundary"]).ReadForm(32 << 20)
+		form, err := multipart.NewReader(bytes.NewReader(body), ctParams["boundary"]).ReadForm(maxBody)
 		if err != nil {
-			return nil, errors.New("can't parse multipart form")
+			return nil, nil, errors.New("can't parse multipart form")
 		}
+		defer func() { _ = form.RemoveAll() }()
 		for k, v := range form.Value {
 			p[k] = v[0]
 		}
-		for k, files := range form.File {
-			p[k] = "upload:" + files[0].Filename
+		for k, headers := range form.File {
+			data, err := readPart(headers[0])
+			if err != nil {
+				return nil, nil, errors.New("can't read uploaded file")
+			}
+			if files == nil {
+				files = map[string][]byte{}
+			}
+			p[k] = fmt.Sprintf("upload:%s:%d", headers[0].Filename, len(data))
+			files[k] = data
 		}
 	}
-	return p, nil
+	return p, files, nil
+}
+
+// maxBody bounds a request body (Telegram accepts uploads of up to 50 MB;
+// the fake serves tests).
+const maxBody = 32 << 20
+
+// readPart returns an uploaded file's bytes; never nil, so that an empty
+// upload is still told from no upload.
+func readPart(h *multipart.FileHeader) ([]byte, error) {
+	f, err := h.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
 }
 
 // htmlTags are the tags parse_mode HTML accepts.

@@ -161,12 +161,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	call := Call{Method: method, Token: token, At: time.Now()}
-	params, err := readParams(r)
-	call.Params = params
+	params, files, err := readParams(r)
 	var a answer
 	if err != nil {
 		a = fail(http.StatusBadRequest, "Bad Request: "+err.Error())
 	} else {
+		call.Params = params
+		call.decode(files)
 		a = s.handle(r.Context(), &call)
 	}
 	call.Status, call.Description = a.status(), a.desc
@@ -177,7 +178,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 // handle authenticates the call, applies faults and limits, then runs the
 // method.
 func (s *Server) handle(ctx context.Context, c *Call) answer {
-	c.decode()
 	s.mu.Lock()
 	b := s.bots[c.Token]
 	if b != nil {

@@ -1,10 +1,14 @@
 package telegramtest_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -29,7 +33,13 @@ type reply struct {
 func call(t *testing.T, srv *telegramtest.Server, tok, method string, params map[string]any) reply {
 	t.Helper()
 	body, _ := json.Marshal(params)
-	resp, err := http.Post(srv.URL+"/bot"+tok+"/"+method, "application/json", strings.NewReader(string(body)))
+	return post(t, srv, tok, method, "application/json", bytes.NewReader(body))
+}
+
+// post posts body to method and decodes the answer.
+func post(t *testing.T, srv *telegramtest.Server, tok, method, contentType string, body io.Reader) reply {
+	t.Helper()
+	resp, err := http.Post(srv.URL+"/bot"+tok+"/"+method, contentType, body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,5 +194,92 @@ func TestWebhookRetriesAndReportsErrors(t *testing.T) {
 	json.Unmarshal(r.Result, &info)
 	if info.URL != hook.URL || !strings.Contains(info.LastErrorMessage, "503") {
 		t.Fatalf("getWebhookInfo = %s", r.Result)
+	}
+}
+
+// upload posts a multipart/form-data request to method: fields as form
+// fields, and, when file is not nil, a file part named fileField.
+func upload(t *testing.T, srv *telegramtest.Server, method string, fields map[string]string, fileField, filename string, file []byte) reply {
+	t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	for k, v := range fields {
+		w.WriteField(k, v)
+	}
+	if file != nil {
+		part, err := w.CreateFormFile(fileField, filename)
+		if err != nil {
+			t.Fatal(err)
+		}
+		part.Write(file)
+	}
+	w.Close()
+	return post(t, srv, token, method, w.FormDataContentType(), &body)
+}
+
+func TestMultipartUpload(t *testing.T) {
+	srv := telegramtest.New(t)
+	bot := srv.AddBot(token, "upload_bot")
+	png := []byte("\x89PNG\r\n\x1a\nnot really a QR code")
+	const markup = `{"inline_keyboard":[[{"text":"Já paguei","callback_data":"paid_1"}]]}`
+	fields := map[string]string{"chat_id": "9", "caption": "<b>PIX</b>", "parse_mode": "HTML", "reply_markup": markup}
+
+	r := upload(t, srv, "sendPhoto", fields, "photo", "pix.png", png)
+	if !r.OK {
+		t.Fatalf("upload refused: %+v", r)
+	}
+	var m telegramtest.Message
+	json.Unmarshal(r.Result, &m)
+	wantID := telegramtest.UploadFileID(bot, "photo", png)
+	if len(m.Photo) != 2 || m.Photo[1].FileID != wantID || m.Caption != "PIX" || m.ReplyMarkup == nil {
+		t.Fatalf("answered %s, want the photo %s", r.Result, wantID)
+	}
+	c := srv.Messages(bot, 9)[0]
+	if c.Media != "upload:pix.png:"+strconv.Itoa(len(png)) || !bytes.Equal(c.Upload, png) ||
+		c.Text != "<b>PIX</b>" || c.Params["reply_markup"] != markup || c.ReplyMarkup.InlineKeyboard[0][0].CallbackData != "paid_1" {
+		t.Fatalf("recorded %+v", c)
+	}
+	// The file_id answered works for this bot afterwards.
+	if r := call(t, srv, token, "sendPhoto", map[string]any{"chat_id": 9, "photo": wantID}); !r.OK {
+		t.Fatalf("resending the uploaded file_id: %+v", r)
+	}
+	// Other media kinds upload the same way.
+	if r := upload(t, srv, "sendDocument", map[string]string{"chat_id": "9"}, "document", "recibo.pdf", []byte("%PDF")); !r.OK {
+		t.Fatalf("document upload: %+v", r)
+	}
+
+	for name, tc := range map[string]struct {
+		fields    map[string]string
+		fileField string
+		file      []byte
+		want      string
+	}{
+		"empty file":         {map[string]string{"chat_id": "9"}, "photo", []byte{}, "Bad Request: file must be non-empty"},
+		"file under another": {map[string]string{"chat_id": "9"}, "picture", png, "Bad Request: there is no photo in the request"},
+		"upload-like text":   {map[string]string{"chat_id": "9", "photo": "upload:pix.png:3"}, "", nil, "Bad Request: wrong file identifier/HTTP URL specified"},
+		"no chat":            {map[string]string{}, "photo", png, "Bad Request: chat_id is empty"},
+		"bad keyboard":       {map[string]string{"chat_id": "9", "reply_markup": `{"inline_keyboard":[[{"text":""}]]}`}, "photo", png, "Bad Request: can't parse inline keyboard button: Text must be non-empty"},
+		"bad caption markup": {map[string]string{"chat_id": "9", "caption": "<x>", "parse_mode": "HTML"}, "photo", png, `Bad Request: can't parse entities: Unsupported start tag "x" at byte offset 0`},
+	} {
+		if r := upload(t, srv, "sendPhoto", tc.fields, tc.fileField, "pix.png", tc.file); r.OK || r.ErrorCode != 400 || r.Description != tc.want {
+			t.Errorf("%s: %+v, want 400 %q", name, r, tc.want)
+		}
+	}
+
+	// Faults and limits apply to uploads as to other sends.
+	srv.Fail(telegramtest.Forbidden().On("sendPhoto").ToChat(9))
+	if r := upload(t, srv, "sendPhoto", fields, "photo", "pix.png", png); r.ErrorCode != 403 {
+		t.Fatalf("fault on an upload: %+v", r)
+	}
+	srv.EnforceLimits(telegramtest.Limits{})
+	fields["chat_id"] = "10"
+	if r := upload(t, srv, "sendPhoto", fields, "photo", "pix.png", png); !r.OK {
+		t.Fatalf("first upload under limits: %+v", r)
+	}
+	if r := upload(t, srv, "sendPhoto", fields, "photo", "pix.png", png); r.ErrorCode != 429 || r.Parameters.RetryAfter != 1 {
+		t.Fatalf("second upload to a chat within the second: %+v", r)
+	}
+	if srv.Violations() != 1 {
+		t.Fatalf("%d violations, want 1", srv.Violations())
 	}
 }
