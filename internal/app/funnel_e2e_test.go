@@ -230,6 +230,10 @@ func testPurchase(t *testing.T, engine, mode string) {
 
 	s.press(bump, "b:vip:bonus:y")
 	pix := s.sent(t, 3)
+	// The PIX message is the QR code as a photo, the text as its caption.
+	if pix.Method != "sendPhoto" || !strings.HasPrefix(string(pix.Upload), "\x89PNG") {
+		t.Fatalf("PIX message sent with %s, %d bytes uploaded", pix.Method, len(pix.Upload))
+	}
 	ref := paidButton(t, pix)
 	p, err := s.h.App.Store.PaymentByReference(ctx, s.seller.ID, ref)
 	if err != nil {

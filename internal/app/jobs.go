@@ -28,11 +28,11 @@ func keyring(cfg *config.Config) (*secretbox.Keyring, error) {
 // PostgreSQL a listener wakes them as jobs are inserted.
 func newQueue(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Logger, workers *river.Workers,
 	periodic []*river.PeriodicJob) (*jobs.Queue, error) {
-	qc := jobs.Config{Engine: db.Engine(), DB: db.Primary(), Logger: logger, Workers: workers, PeriodicJobs: periodic}
+	qc := jobs.Config{Engine: db.Engine(), DB: db.Primary(), Logger: logger, Workers: workers, PeriodicJobs: periodic, MaxWorkers: 50}
 	if db.Engine() == "postgres" {
 		qc.PostgresURL = cfg.DatabaseURL
 	} else {
-		qc.FetchPollInterval = 250 * time.Millisecond
+		qc.FetchPollInterval = 100 * time.Millisecond
 	}
 	return jobs.New(ctx, qc)
 }

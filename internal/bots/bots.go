@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/grimbots/grimbots/internal/funnel"
 	"github.com/grimbots/grimbots/internal/grimbots"
@@ -201,7 +202,25 @@ func keyboard(rows [][]funnel.Button) telegram.Keyboard {
 	return k
 }
 
+// maxCaption keeps a caption safely under Telegram's 1024 characters
+// (counted after the HTML is parsed).
+const maxCaption = 900
+
 func (m messenger) Send(ctx context.Context, chatID int64, out funnel.Outgoing) error {
+	if len(out.Image) > 0 {
+		// The QR code: one photo with the text as its caption when it fits,
+		// else the photo and then the text.
+		p := telegram.PhotoUpload{ChatID: chatID, Filename: "pix.png", Data: out.Image}
+		if utf8.RuneCountInString(out.Text) <= maxCaption {
+			p.Caption, p.Keyboard = out.Text, keyboard(out.Buttons)
+			_, err := m.c.SendPhotoUpload(ctx, p)
+			return err
+		}
+		if _, err := m.c.SendPhotoUpload(ctx, p); err != nil {
+			return err
+		}
+		out.Image = nil
+	}
 	if out.Media != nil {
 		_, err := m.c.SendMedia(ctx, telegram.MediaParams{ChatID: chatID, Kind: telegram.MediaKind(out.Media.Kind),
 			URL: out.Media.URL, Caption: out.Text, Keyboard: keyboard(out.Buttons)})
