@@ -183,7 +183,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		Addr: cfg.HTTPAddr, TrustedProxies: cfg.TrustedProxies, Production: cfg.Production(),
 		Sentry: cfg.SentryDSN != "", Logger: logger, Registry: a.Registry, Checks: a.readinessChecks(),
 	}, func(mux *http.ServeMux, cop *http.CrossOriginProtection) {
-		api.New(mux, api.Deps{Auth: a.Auth, Payments: a.Payments, Sandbox: a.Store},
+		api.New(mux, api.Deps{Auth: a.Auth, Payments: a.Payments, Sandbox: a.Store, Bots: a.Bots},
 			api.Config{Version: buildinfo.Version, CookieSecure: cfg.CookieSecure(), Logger: logger})
 		// Gateways post from their servers: no browser, no cookies, and the
 		// URL token authenticates.

@@ -176,7 +176,15 @@ func (s *Service) Start(ctx context.Context, a Actor, id int64) (*grimbots.Bot, 
 		return nil, err
 	}
 	if err := cfg.CheckReady(); err != nil {
-		return nil, grimbots.Errorf(grimbots.ECONFLICT, "the funnel is not ready: %s", grimbots.ErrorMessage(err))
+		// Keep the fields, so that the seller is shown which links to edit.
+		conflict := grimbots.Errorf(grimbots.ECONFLICT, "the funnel is not ready to sell: replace the example access links")
+		var e *grimbots.Error
+		if errors.As(err, &e) {
+			for _, f := range e.Fields {
+				conflict.Fields = append(conflict.Fields, grimbots.FieldError{Field: "config." + f.Field, Message: f.Message})
+			}
+		}
+		return nil, conflict
 	}
 	c, err := s.client(b)
 	if err != nil {

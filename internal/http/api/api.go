@@ -15,6 +15,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/grimbots/grimbots/internal/auth"
+	"github.com/grimbots/grimbots/internal/bots"
 	"github.com/grimbots/grimbots/internal/http/reqctx"
 	"github.com/grimbots/grimbots/internal/payments"
 )
@@ -32,6 +33,7 @@ type Config struct {
 type API struct {
 	auth     *auth.Service
 	payments *payments.Service
+	bots     *bots.Service
 	sandbox  payments.SandboxLedger
 	cfg      Config
 	errs     errorMapper
@@ -66,6 +68,7 @@ type Deps struct {
 	Payments *payments.Service
 	// Sandbox is the sandbox bank's ledger (the store).
 	Sandbox payments.SandboxLedger
+	Bots    *bots.Service
 }
 
 // New registers every operation on mux and returns the API. The OpenAPI
@@ -85,7 +88,7 @@ func New(mux *http.ServeMux, deps Deps, cfg Config) *API {
 		"session": {Type: "apiKey", In: "cookie", Name: sessionCookie, Description: "Session cookie set by login (named `__Host-grimbots_session` over HTTPS)."},
 		"token":   {Type: "http", Scheme: "bearer", Description: "Personal API token (`gbt_…`) created in the settings."},
 	}
-	a := &API{auth: deps.Auth, payments: deps.Payments, sandbox: deps.Sandbox, cfg: cfg, errs: errorMapper{logger: cfg.Logger}, cookie: sessionCookie}
+	a := &API{auth: deps.Auth, payments: deps.Payments, bots: deps.Bots, sandbox: deps.Sandbox, cfg: cfg, errs: errorMapper{logger: cfg.Logger}, cookie: sessionCookie}
 	if cfg.CookieSecure {
 		a.cookie = secureSessionCookie
 	}
@@ -96,6 +99,7 @@ func New(mux *http.ServeMux, deps Deps, cfg Config) *API {
 	a.registerAdmin()
 	a.registerGateways()
 	a.registerPayments()
+	a.registerBots()
 	mux.Handle("GET /api/docs", a.docsHandler())
 	return a
 }
