@@ -377,11 +377,27 @@ func testWebhookMode(t *testing.T, engine string) {
 	if n := s.messages(); n != 1 {
 		t.Fatalf("the buyer received %d messages, want 1", n)
 	}
+	// A new token (another Telegram bot): the old bot's webhook is removed
+	// and the new one gets its own secret.
+	const newToken = "7002:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsbx"
+	newTG := s.tg.AddBot(newToken, "loja_nova_bot")
+	if _, err := s.h.App.Bots.ReplaceToken(ctx, payments.Actor{UserID: s.seller.ID}, s.bot.ID, newToken); err != nil {
+		t.Fatal(err)
+	}
+	s.tg.WaitCalls(t, 1, telegramtest.All(telegramtest.Method("deleteWebhook"), telegramtest.FromBot(s.tgBot), telegramtest.Succeeded()))
+	set = s.tg.WaitCalls(t, 1, telegramtest.All(telegramtest.Method("setWebhook"), telegramtest.FromBot(newTG), telegramtest.Succeeded()))
+	nb, err := s.h.App.Store.Bot(ctx, s.seller.ID, s.bot.ID)
+	if err != nil || nb.WebhookSecret == b.WebhookSecret || set[0].Params["secret_token"] != nb.WebhookSecret {
+		t.Fatalf("after the new token: secret %q (was %q), setWebhook %v", nb.WebhookSecret, b.WebhookSecret, set[0].Params)
+	}
+	if code := post("/tg/"+b.WebhookSecret, b.WebhookSecret); code != http.StatusNotFound {
+		t.Fatalf("the old webhook path still answers: %d", code)
+	}
 	// Stopping the bot removes its webhook.
 	if _, err := s.h.App.Bots.Stop(ctx, payments.Actor{UserID: s.seller.ID}, s.bot.ID); err != nil {
 		t.Fatal(err)
 	}
-	s.tg.WaitCalls(t, 1, telegramtest.All(telegramtest.Method("deleteWebhook"), telegramtest.Succeeded()))
+	s.tg.WaitCalls(t, 1, telegramtest.All(telegramtest.Method("deleteWebhook"), telegramtest.FromBot(newTG), telegramtest.Succeeded()))
 }
 
 // testLeaseTakeover runs two instances on one database: exactly one polls

@@ -171,10 +171,12 @@ func (s *Service) poll(ctx context.Context, b *grimbots.Bot) {
 		if err != nil || !ok {
 			return // stopped, deleted, or another instance took over
 		}
-		// Never go back: another instance may have moved the offset.
-		if cur, err := s.store.BotByID(ctx, b.ID); err == nil && cur.UpdateOffset > offset {
-			offset = cur.UpdateOffset
+		cur, err := s.store.BotByID(ctx, b.ID)
+		if err != nil || cur.TokenCiphertext != b.TokenCiphertext {
+			return // deleted, or a new token: the intake loop starts afresh
 		}
+		// Never go back: another instance may have moved the offset.
+		offset = max(offset, cur.UpdateOffset)
 		updates, err := c.GetUpdates(ctx, telegram.GetUpdatesParams{Offset: offset, Timeout: s.cfg.PollTimeout,
 			AllowedUpdates: telegram.DefaultAllowedUpdates()})
 		switch {

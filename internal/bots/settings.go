@@ -149,13 +149,18 @@ func (s *Service) ReplaceToken(ctx context.Context, a Actor, id int64, token str
 	if err != nil {
 		return nil, err
 	}
+	// The old Telegram bot stops pushing to us, and the new one gets a
+	// fresh webhook secret: nothing meant for the old bot is answered by
+	// the new one.
+	old := *b
 	if err := s.sealToken(b, token, info); err != nil {
 		return nil, err
 	}
-	b.UpdatedAt = s.now()
+	b.UpdatedAt, b.WebhookSecret = s.now(), newSecret()
 	if err := s.store.ReplaceBotToken(ctx, b); err != nil {
 		return nil, err
 	}
+	s.unhook(ctx, &old)
 	_ = s.store.SetBotHealth(ctx, b.ID, grimbots.BotOnline, 0, s.now())
 	s.audit(ctx, a, grimbots.AuditBotToken, map[string]any{"bot_id": b.ID, "username": b.Username})
 	if b, err = s.store.Bot(ctx, a.UserID, id); err == nil && b.Running && s.cfg.Mode == ModeWebhook {

@@ -121,7 +121,8 @@ func (s *Store) RenameBot(ctx context.Context, sellerID, id int64, name string, 
 }
 
 // ReplaceBotToken swaps a bot's token (and the Telegram identity it
-// names), keeping its configuration, leads and history.
+// names) and its webhook secret, keeping its configuration, leads and
+// history.
 func (s *Store) ReplaceBotToken(ctx context.Context, b *grimbots.Bot) error {
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
 		var n int
@@ -133,9 +134,10 @@ func (s *Store) ReplaceBotToken(ctx context.Context, b *grimbots.Bot) error {
 			return errBotTaken
 		}
 		return notFound(updateOne(ctx, tx, `UPDATE bots SET telegram_bot_id = $1, username = $2, token_ciphertext = $3,
-			token_hash = $4, health = $5, health_failures = 0, update_offset = 0, updated_at = $6
-			WHERE id = $7 AND seller_id = $8 AND deleted_at IS NULL`, b.TelegramBotID, b.Username, b.TokenCiphertext,
-			b.TokenHash, grimbots.BotUnknown, b.UpdatedAt, b.ID, b.SellerID), "bot not found")
+			token_hash = $4, health = $5, health_failures = 0, update_offset = 0, updated_at = $6, webhook_secret = $7,
+			webhook_url = ''
+			WHERE id = $8 AND seller_id = $9 AND deleted_at IS NULL`, b.TelegramBotID, b.Username, b.TokenCiphertext,
+			b.TokenHash, grimbots.BotUnknown, b.UpdatedAt, b.WebhookSecret, b.ID, b.SellerID), "bot not found")
 	})
 	if s.db.dialect.isUniqueViolation(err) {
 		return errBotTaken
@@ -373,6 +375,15 @@ func (s *Store) TouchLead(ctx context.Context, l *grimbots.Lead) (*grimbots.Lead
 	var out *grimbots.Lead
 	created := false
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		// The bot must be the seller's: a lead of another seller's bot
+		// would take that bot's (bot, user) slot and lock its owner out.
+		var mine int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM bots WHERE id = $1 AND seller_id = $2`, l.BotID, l.SellerID).Scan(&mine); err != nil {
+			return err
+		}
+		if mine == 0 {
+			return sql.ErrNoRows
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO leads (seller_id, bot_id, telegram_user_id, chat_id, first_name, last_name,
 			username, language_code, origin, first_seen_at, last_interaction_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) ON CONFLICT (bot_id, telegram_user_id) DO NOTHING`,
@@ -399,7 +410,7 @@ func (s *Store) TouchLead(ctx context.Context, l *grimbots.Lead) (*grimbots.Lead
 			AND l.seller_id = $3`, l.BotID, l.TelegramUserID, l.SellerID))
 		return err
 	})
-	return out, created, err
+	return out, created, notFound(err, "bot not found")
 }
 
 // Lead returns one lead of the seller.
@@ -473,6 +484,17 @@ func scanDelivery(row scanner) (*grimbots.Delivery, error) {
 
 // EnsureDelivery returns the payment's delivery, creating it pending.
 func (s *Store) EnsureDelivery(ctx context.Context, d *grimbots.Delivery) (*grimbots.Delivery, error) {
+	// The payment and the lead (on the bot) must be the seller's: a
+	// delivery row is unique per payment, so one inserted under another
+	// seller's id would hide the payment's delivery from its owner.
+	var n int
+	if err := s.db.primary.QueryRowContext(ctx, `SELECT COUNT(*) FROM payments p JOIN leads l ON l.id = $1 AND l.seller_id = p.seller_id
+		AND l.bot_id = $2 WHERE p.id = $3 AND p.seller_id = $4`, d.LeadID, d.BotID, d.PaymentID, d.SellerID).Scan(&n); err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, grimbots.Errorf(grimbots.ENOTFOUND, "payment not found")
+	}
 	if _, err := s.db.primary.ExecContext(ctx, `INSERT INTO deliveries (seller_id, payment_id, bot_id, lead_id, status, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (payment_id) DO NOTHING`, d.SellerID, d.PaymentID, d.BotID, d.LeadID,
 		grimbots.DeliveryPending, d.CreatedAt); err != nil {
