@@ -4,6 +4,7 @@ package bench
 // mode: the fake pushes each update to the platform's /tg/{secret}).
 //
 //	go test ./bench -run '^$' -bench FunnelUpdates -benchtime 2000x
+//	go test ./bench -run '^$' -bench FunnelLatency -benchtime 200x
 //	go test ./bench -run '^$' -bench ActiveBots -benchtime 1x -timeout 30m
 //
 // GRIMBOTS_BENCH_ENGINE=postgres (with GRIMBOTS_TEST_POSTGRES_URL) runs them
@@ -166,4 +167,19 @@ func rssBytes() int64 {
 		}
 	}
 	return 0
+}
+
+// BenchmarkFunnelLatency sends one update at a time and waits for its reply:
+// the latency of a single buyer's step on an idle platform.
+func BenchmarkFunnelLatency(b *testing.B) {
+	s := newBenchShop(b, 10)
+	s.run(b, 10, 1)
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		lat = append(lat, s.run(b, 1, 2_000_000+int64(i))...)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50_ms")
+	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99_ms")
 }

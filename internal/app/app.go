@@ -284,6 +284,7 @@ func (a *App) stopBackground(ctx context.Context) error {
 		a.stopIntake()
 		a.stopIntake = nil
 	}
+	a.Bots.Wait()
 	return a.Jobs.Stop(ctx)
 }
 

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -74,6 +75,12 @@ type Service struct {
 
 	mu      sync.Mutex
 	clients map[int64]*cachedClient
+
+	// inline bounds the chats processed right away on intake; inflight
+	// tracks them for shutdown.
+	inline   chan struct{}
+	inflight sync.WaitGroup
+	drains   atomic.Uint64
 }
 
 // Queue enqueues jobs outside a transaction.
@@ -115,7 +122,7 @@ func New(st *store.Store, engine *funnel.Engine, jobs Queue, cfg Config, now gri
 		cfg.HTTPClient = &http.Client{Timeout: cfg.PollTimeout + 30*time.Second}
 	}
 	return &Service{store: st, engine: engine, jobs: jobs, cfg: cfg, now: now, logger: logger,
-		files: storeFileIDs{st, now}, clients: map[int64]*cachedClient{}}
+		files: storeFileIDs{st, now}, clients: map[int64]*cachedClient{}, inline: make(chan struct{}, 64)}
 }
 
 // Instance names this process in leases and locks.

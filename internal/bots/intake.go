@@ -85,8 +85,11 @@ func (s *Service) accept(ctx context.Context, b *grimbots.Bot, raw telegram.RawU
 	if chat == 0 {
 		return nil
 	}
-	_, err = s.store.InsertUpdate(ctx, &grimbots.TelegramUpdate{BotID: b.ID, UpdateID: raw.ID, SellerID: b.SellerID,
+	inserted, err := s.store.InsertUpdate(ctx, &grimbots.TelegramUpdate{BotID: b.ID, UpdateID: raw.ID, SellerID: b.SellerID,
 		ChatID: chat, Body: string(raw.JSON), ReceivedAt: s.now()}, ChatJob{BotID: b.ID, ChatID: chat})
+	if err == nil && inserted {
+		s.drainSoon(b.ID, chat)
+	}
 	return err
 }
 

@@ -67,10 +67,13 @@ type chatWorker struct {
 func (w *chatWorker) Timeout(*river.Job[ChatJob]) time.Duration { return chatLockTTL - 5*time.Second }
 
 func (w *chatWorker) Work(ctx context.Context, job *river.Job[ChatJob]) error {
-	s := w.s
-	owner := s.cfg.Instance + ":" + strconv.FormatInt(job.ID, 10)
-	j := job.Args
-	ok, err := s.store.AcquireChatLock(ctx, j.BotID, j.ChatID, owner, s.now(), chatLockTTL)
+	return w.s.drainChat(ctx, job.Args.BotID, job.Args.ChatID, w.s.cfg.Instance+":"+strconv.FormatInt(job.ID, 10))
+}
+
+// drainChat processes a chat's pending updates in order under the chat's
+// lock. It returns river.JobSnooze when another worker holds the chat.
+func (s *Service) drainChat(ctx context.Context, botID, chatID int64, owner string) error {
+	ok, err := s.store.AcquireChatLock(ctx, botID, chatID, owner, s.now(), chatLockTTL)
 	if err != nil {
 		return err
 	}
@@ -78,11 +81,11 @@ func (w *chatWorker) Work(ctx context.Context, job *river.Job[ChatJob]) error {
 		return river.JobSnooze(250 * time.Millisecond) // another worker is on this chat
 	}
 	defer func() {
-		_ = s.store.ReleaseChatLock(context.WithoutCancel(ctx), j.BotID, j.ChatID, owner)
+		_ = s.store.ReleaseChatLock(context.WithoutCancel(ctx), botID, chatID, owner)
 	}()
 	deadline := time.Now().Add(chatLockTTL / 2)
 	for time.Now().Before(deadline) {
-		u, err := s.store.NextChatUpdate(ctx, j.BotID, j.ChatID)
+		u, err := s.store.NextChatUpdate(ctx, botID, chatID)
 		if grimbots.ErrorCode(err) == grimbots.ENOTFOUND {
 			return nil
 		} else if err != nil {
@@ -113,8 +116,37 @@ func (w *chatWorker) Work(ctx context.Context, job *river.Job[ChatJob]) error {
 		}
 	}
 	// Time is up with updates left: continue in a fresh job.
-	return s.jobs.Insert(ctx, ChatJob{BotID: j.BotID, ChatID: j.ChatID})
+	return s.jobs.Insert(ctx, ChatJob{BotID: botID, ChatID: chatID})
 }
+
+// drainSoon processes a chat right away in this process, for latency; the
+// chat's job, queued with the update, is the durable path and finds
+// nothing left. When too many chats are in flight it leaves them to the
+// jobs.
+func (s *Service) drainSoon(botID, chatID int64) {
+	select {
+	case s.inline <- struct{}{}:
+	default:
+		return
+	}
+	s.inflight.Go(func() {
+		defer func() { <-s.inline }()
+		ctx, cancel := context.WithTimeout(context.Background(), chatLockTTL-5*time.Second)
+		defer cancel()
+		// Each drain is its own lock owner: a shared one would let two
+		// drains of one chat "renew" each other's lock.
+		owner := s.cfg.Instance + ":inline:" + strconv.FormatUint(s.drains.Add(1), 10)
+		if err := s.drainChat(ctx, botID, chatID, owner); err != nil {
+			var snooze *river.JobSnoozeError
+			if !errors.As(err, &snooze) {
+				s.logger.DebugContext(ctx, "inline processing left the chat to its job", "bot_id", botID, "err", err)
+			}
+		}
+	})
+}
+
+// Wait waits for in-process chat processing to finish (shutdown).
+func (s *Service) Wait() { s.inflight.Wait() }
 
 func truncate(s string, n int) string {
 	if len(s) > n {
