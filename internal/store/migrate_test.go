@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -32,6 +33,12 @@ func objects(t testing.TB, db *store.DB) []string {
 			WHERE n.nspname = current_schema() AND t.typname NOT IN ('schema_migrations', '_schema_migrations')
 			ORDER BY 1`
 	}
+	return queryStrings(t, db, query)
+}
+
+// queryStrings runs a query of one text column on the primary.
+func queryStrings(t testing.TB, db *store.DB, query string) []string {
+	t.Helper()
 	rows, err := db.Primary().QueryContext(context.Background(), query)
 	if err != nil {
 		t.Fatalf("reading the catalogue: %v", err)
@@ -59,20 +66,7 @@ func tables(t testing.TB, db *store.DB) []string {
 	if db.Engine() == "postgres" {
 		query = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1`
 	}
-	rows, err := db.Primary().QueryContext(context.Background(), query)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	return out
+	return queryStrings(t, db, query)
 }
 
 func seq(n int) []int {
@@ -151,7 +145,7 @@ func TestMigrateUpDownReversible(t *testing.T) {
 
 			// Put some data in, so the down migrations meet real rows.
 			s := store.New(db)
-			storeFixture(t, s)
+			storeFixture(t, s, "fixture")
 
 			reverted, err := db.MigrateDown(ctx, n)
 			if err != nil {
@@ -182,20 +176,179 @@ func TestMigrateUpDownReversible(t *testing.T) {
 			if got := objects(t, db); !slices.Equal(got, full) {
 				t.Fatalf("schema after down+up differs:\n got %v\nwant %v", got, full)
 			}
-			storeFixture(t, store.New(db))
+			storeFixture(t, store.New(db), "fixture")
 		})
 	}
 }
 
-// storeFixture writes rows to each account table.
-func storeFixture(t testing.TB, s *store.Store) {
+// storeFixture writes rows to every table of the latest schema, through
+// the store (names derive from name, so it can run twice on a database),
+// and fails if a table is left empty: a new table must get rows here so
+// that the down migrations meet real data.
+func storeFixture(t testing.TB, s *store.Store, name string) {
 	t.Helper()
-	u := storetest.NewUser(t, s, "fixture")
-	storetest.NewSession(t, s, u.ID, "fixture-session", storetest.Epoch.Add(time.Hour))
-	storetest.NewAPIToken(t, s, u.ID, "fixture-token", nil)
-	storetest.NewPasswordReset(t, s, u.ID, "fixture-reset", storetest.Epoch.Add(time.Hour))
-	storetest.Must(t, s.AppendAudit(context.Background(), grimbots.AuditEntry{Action: "fixture", ActorID: &u.ID,
-		Details: map[string]any{"k": "v"}, CreatedAt: storetest.Epoch}))
+	ctx := context.Background()
+	at := storetest.Epoch
+	u := storetest.NewUser(t, s, name)
+	storetest.NewSession(t, s, u.ID, name+"-session", at.Add(time.Hour))
+	storetest.NewAPIToken(t, s, u.ID, name+"-token", nil)
+	storetest.NewPasswordReset(t, s, u.ID, name+"-reset", at.Add(time.Hour))
+	storetest.Must(t, s.AppendAudit(ctx, grimbots.AuditEntry{Action: "fixture", ActorID: &u.ID,
+		Details: map[string]any{"k": "v"}, CreatedAt: at}))
+
+	b := storetest.AddBot(t, s, u.ID, name, func(b *grimbots.Bot) { b.Running = true })
+	if _, err := s.SaveBotConfig(ctx, u.ID, b.ID, 1, `{"version":2}`, &u.ID, at); err != nil {
+		t.Fatal(err)
+	}
+	storetest.Must(t, s.SetBotHealth(ctx, b.ID, grimbots.BotOnline, 1, at))
+	storetest.Must(t, s.SetBotWebhook(ctx, b.ID, "https://grimbots.example/tg/"+b.WebhookSecret))
+	if ok, err := s.AcquireBotLease(ctx, b.ID, name+"-poller", at, time.Hour); err != nil || !ok {
+		t.Fatalf("AcquireBotLease = %v, %v", ok, err)
+	}
+	if ok, err := s.SetUpdateOffset(ctx, b.ID, name+"-poller", 5_000_000_000); err != nil || !ok {
+		t.Fatalf("SetUpdateOffset = %v, %v", ok, err)
+	}
+	lead := storetest.AddLead(t, s, b, 5_000_000_001, at, func(l *grimbots.Lead) { l.Origin = "ads" })
+	storetest.Must(t, s.SetLeadBlocked(ctx, u.ID, lead.ID, at))
+	g := storetest.NewGateway(t, s, u.ID, "pushinpay")
+	p := storetest.NewPayment(t, s, u.ID, name+"-ref", 1990, func(p *grimbots.Payment) {
+		p.BotID, p.LeadID, p.GatewayID, p.GatewayKind, p.Funnel = &b.ID, &lead.ID, &g.ID, g.Kind, "offer+bump"
+	})
+	storetest.ChargePayment(t, s, p, name+"-tx", name+"-hash", nil)
+	storetest.Transition(t, s, p, []string{grimbots.PaymentPending}, grimbots.PaymentPaid, grimbots.CommissionCharge, at)
+	storetest.Must(t, s.RecordWebhook(ctx, &grimbots.WebhookEvent{SellerID: &u.ID, GatewayID: &g.ID, GatewayKind: g.Kind,
+		Body: "{}", Outcome: grimbots.WebhookAccepted, PaymentID: &p.ID, ReceivedAt: at}))
+	storetest.Must(t, s.CreateSandboxCharge(ctx, u.ID, name+"-sbx", p.Reference, 1990, at))
+	if _, err := s.EnsureDelivery(ctx, &grimbots.Delivery{SellerID: u.ID, PaymentID: p.ID, BotID: b.ID, LeadID: lead.ID,
+		CreatedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.InsertUpdate(ctx, &grimbots.TelegramUpdate{BotID: b.ID, UpdateID: 1, SellerID: u.ID,
+		ChatID: lead.ChatID, Body: "{}", ReceivedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.AcquireChatLock(ctx, b.ID, lead.ChatID, name+"-worker", at, time.Hour); err != nil || !ok {
+		t.Fatalf("AcquireChatLock = %v, %v", ok, err)
+	}
+	storetest.Must(t, s.PutMediaFileID(ctx, b.ID, "https://cdn.example.com/"+name+".jpg", name+"-file", at))
+
+	for _, table := range tables(t, s.DB()) {
+		var n int
+		storetest.Must(t, s.DB().Primary().QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n))
+		if n == 0 {
+			t.Errorf("storeFixture leaves table %s empty: give it rows", table)
+		}
+	}
+}
+
+// schema describes the test database's schema in detail (columns with
+// their types, nullability and defaults; indexes; constraints), ignoring
+// what legitimately differs between a schema built up and one migrated
+// down to the same version (column positions, object ids).
+func schema(t testing.TB, db *store.DB) []string {
+	t.Helper()
+	var query string
+	switch db.Engine() {
+	case "sqlite":
+		query = `SELECT 'column ' || m.name || '.' || c.name || ' ' || c.type || ' notnull=' || c."notnull" ||
+				' default=' || COALESCE(c.dflt_value, 'none') || ' pk=' || c.pk
+			FROM sqlite_master m JOIN pragma_table_info(m.name) c
+			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'schema_migrations'
+			UNION ALL
+			SELECT 'fk ' || m.name || '.' || f."from" || ' -> ' || f."table" || '.' || COALESCE(f."to", '?') ||
+				' on delete ' || f.on_delete
+			FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f
+			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'schema_migrations'
+			UNION ALL
+			SELECT 'index ' || m.name || ' ' || i.name || ' unique=' || i."unique" || ' origin=' || i.origin ||
+				' partial=' || i.partial
+			FROM sqlite_master m JOIN pragma_index_list(m.name) i
+			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'schema_migrations'
+			UNION ALL
+			SELECT m.type || ' ' || m.name || ' ' || COALESCE(m.sql, '')
+			FROM sqlite_master m WHERE m.name NOT LIKE 'sqlite_%' AND m.tbl_name <> 'schema_migrations'
+			ORDER BY 1`
+	case "postgres":
+		query = `SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' null=' || is_nullable ||
+				' default=' || COALESCE(column_default, 'none') || ' identity=' || is_identity
+			FROM information_schema.columns
+			WHERE table_schema = current_schema() AND table_name <> 'schema_migrations'
+			UNION ALL
+			SELECT 'index ' || indexname || ' ' || replace(indexdef, current_schema() || '.', '') FROM pg_indexes
+			WHERE schemaname = current_schema() AND tablename <> 'schema_migrations'
+			UNION ALL
+			SELECT 'constraint ' || c.conrelid::regclass::text || ' ' || c.conname || ' ' || replace(pg_get_constraintdef(c.oid), current_schema() || '.', '')
+			FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+			WHERE n.nspname = current_schema() AND c.conrelid::regclass::text <> 'schema_migrations'
+			ORDER BY 1`
+	}
+	return append(objects(t, db), queryStrings(t, db, query)...)
+}
+
+func diffSchemas(got, want []string) string {
+	var b strings.Builder
+	oneLine := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	for _, s := range want {
+		if !slices.Contains(got, s) {
+			b.WriteString("\n  missing: " + oneLine(s))
+		}
+	}
+	for _, s := range got {
+		if !slices.Contains(want, s) {
+			b.WriteString("\n  extra:   " + oneLine(s))
+		}
+	}
+	return b.String()
+}
+
+// TestMigrationsRevertExactly reverts the latest k migrations of a
+// database full of rows, for every k, and checks that each down migration
+// restores exactly the schema its version had when built up from nothing,
+// and that migrating up again over the surviving rows restores the latest
+// schema and leaves a working store.
+func TestMigrationsRevertExactly(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			built := openDB(t, store.Config{URL: e.url(t)})
+			n := built.LatestVersion()
+			want := make([][]string, n+1)
+			for v := 0; v <= n; v++ {
+				if _, err := built.MigrateUpTo(ctx, v); err != nil {
+					t.Fatalf("MigrateUpTo(%d): %v", v, err)
+				}
+				if got, err := built.SchemaVersion(ctx); err != nil || got != v {
+					t.Fatalf("SchemaVersion after MigrateUpTo(%d) = %d, %v", v, got, err)
+				}
+				want[v] = schema(t, built)
+			}
+			for k := 1; k <= n; k++ {
+				t.Run(fmt.Sprintf("down%d", k), func(t *testing.T) {
+					t.Parallel()
+					db := openMigrated(t, e.url(t))
+					storeFixture(t, store.New(db), "before")
+					reverted, err := db.MigrateDown(ctx, k)
+					if err != nil {
+						t.Fatalf("MigrateDown(%d) over rows: %v", k, err)
+					}
+					if len(reverted) != k || reverted[0] != n {
+						t.Fatalf("MigrateDown(%d) reverted %v", k, reverted)
+					}
+					if got := schema(t, db); !slices.Equal(got, want[n-k]) {
+						t.Fatalf("schema after reverting to version %d differs from the one built up:%s", n-k, diffSchemas(got, want[n-k]))
+					}
+					if _, err := db.MigrateUp(ctx); err != nil {
+						t.Fatalf("MigrateUp over the surviving rows: %v", err)
+					}
+					if got := schema(t, db); !slices.Equal(got, want[n]) {
+						t.Fatalf("schema after down %d and up differs:%s", k, diffSchemas(got, want[n]))
+					}
+					storeFixture(t, store.New(db), "after")
+				})
+			}
+		})
+	}
 }
 
 func TestCheckSchemaBehindAndAhead(t *testing.T) {

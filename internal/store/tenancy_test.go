@@ -93,7 +93,58 @@ var storeTenancy = map[string]tenancyRule{
 		"returned owner with the seller", check: checkSandboxCharge},
 	"PlatformRevenue":   global("admin report of the platform's commission income across every seller"),
 	"SetCommissionRate": global("admin-only: sets a seller's platform fee, with the admin's audit entry"),
+
+	// Bots: the seller's own API is scoped; the Telegram side (webhook
+	// intake, pollers, the update pipeline) runs before any seller is
+	// known, or with a bot id the platform itself handed out.
+	"CreateBot":       scoped(checkCreateBot),
+	"Bots":            scoped(checkBots),
+	"Bot":             scoped(checkBot),
+	"RenameBot":       scoped(checkRenameBot),
+	"ReplaceBotToken": scoped(checkReplaceBotToken),
+	"SetBotRunning":   scoped(checkSetBotRunning),
+	"DeleteBot":       scoped(checkDeleteBot),
+	"SaveBotConfig":   scoped(checkSaveBotConfig),
+	"BotConfig":       scoped(checkBotConfig),
+	"BotConfigs":      scoped(checkBotConfigs),
+	"TouchLead":       scoped(checkTouchLead),
+	"Lead":            scoped(checkLead),
+	"Leads":           scoped(checkLeads),
+	"SetLeadBlocked":  scoped(checkSetLeadBlocked),
+	"EnsureDelivery":  scoped(checkEnsureDelivery),
+	"Delivery":        scoped(checkDelivery),
+	"UpdateDelivery":  scoped(checkUpdateDelivery),
+
+	"BotByWebhookSecret": {global: "resolves an unguessable Telegram webhook path before any seller is known; the bot " +
+		"returned names its owner", check: checkBotByWebhookSecret},
+	"RunningBots": global("platform-wide poller and health check list; each bot carries its seller id"),
+	"BotByID": {global: "background workers keyed by the bot id they were handed by the platform, never a " +
+		"client-supplied id; the bot returned names its owner", check: checkBotByID},
+	"AcquireBotLease": global(botWorker),
+	"ReleaseBotLease": global(botWorker),
+	"SetUpdateOffset": global(botWorker),
+	"SetBotHealth":    global(botWorker),
+	"SetBotWebhook":   global(botWorker),
+	"InsertUpdate":    global(updatePipeline),
+	"NextChatUpdate":  global(updatePipeline),
+	"FinishUpdate":    global(updatePipeline),
+	"RetryUpdate":     global(updatePipeline),
+	"StalledChats":    global(updatePipeline),
+	"PurgeUpdates":    global(updatePipeline),
+	"AcquireChatLock": global(updatePipeline),
+	"ReleaseChatLock": global(updatePipeline),
+	"MediaFileID":     global(mediaCache),
+	"PutMediaFileID":  global(mediaCache),
 }
+
+const (
+	botWorker = "background workers (pollers, health checks, webhook setup) keyed by the bot id they were handed " +
+		"by the platform, never a client-supplied id"
+	updatePipeline = "the update pipeline, keyed by the bot id its update arrived for (the webhook secret or the " +
+		"poller's lease resolved it); updates carry the bot's seller id"
+	mediaCache = "per-bot cache of Telegram's file ids for media URLs, keyed by the bot id of the pipeline; " +
+		"not seller data"
+)
 
 func TestEveryStoreMethodHasATenancyDecision(t *testing.T) {
 	t.Parallel()
@@ -160,8 +211,13 @@ type seller struct {
 	reset    string // hash of an outstanding password reset
 
 	bot, lead int64
-	gateway   *grimbots.GatewayAccount   // live, kind "pushinpay" for every seller
-	deleted   []*grimbots.GatewayAccount // "syncpay" for every seller, and one kind of its own
+	// Bot rows: the live bot has configuration versions 1 and 2 and one
+	// pending update; deletedBot is a deleted bot; delivery is the
+	// delivery of the paid payment.
+	deletedBot *grimbots.Bot
+	delivery   *grimbots.Delivery
+	gateway    *grimbots.GatewayAccount   // live, kind "pushinpay" for every seller
+	deleted    []*grimbots.GatewayAccount // "syncpay" for every seller, and one kind of its own
 	// Payments on the pushinpay gateway: pending (charged), paid (with its
 	// commission) and refunded (with its reversal).
 	pending, paid, refunded *grimbots.Payment
@@ -198,6 +254,7 @@ func newSeller(t *testing.T, s *store.Store, name string) seller {
 		grimbots.AuditEntry{ActorID: &u.ID, TargetUserID: &u.ID, Action: grimbots.AuditLogin, CreatedAt: now},
 		grimbots.AuditEntry{ActorID: &u.ID, Action: grimbots.AuditAPITokenCreate, CreatedAt: now}))
 	addPayments(t, s, &sl, name)
+	addBotRows(t, s, &sl, name)
 	// Reload: RecordLogin stamped the last login.
 	fresh, err := s.UserByID(context.Background(), u.ID)
 	storetest.Must(t, err)
@@ -252,7 +309,8 @@ type snapshot struct {
 }
 
 // sellerTables hold a seller_id column; their rows are compared raw.
-var sellerTables = []string{"bots", "leads", "gateways", "payments", "payment_events", "commissions", "webhook_events", "sandbox_charges"}
+var sellerTables = []string{"bots", "leads", "gateways", "payments", "payment_events", "commissions", "webhook_events", "sandbox_charges",
+	"bot_configs", "telegram_updates", "deliveries"}
 
 // sellerRows dumps every row of the seller in sellerTables.
 func sellerRows(t *testing.T, s *store.Store, sellerID int64) map[string][]map[string]any {

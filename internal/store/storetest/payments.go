@@ -70,18 +70,10 @@ var paymentCases = []testCase{
 
 var fixtureSeq atomic.Int64
 
-// NewBot inserts a bot of sellerID (the store has no bot methods yet) whose
-// token ciphertext is "sealed-bot-"+name, and returns its id.
+// NewBot creates a bot of sellerID with AddBot and returns its id.
 func NewBot(t testing.TB, s *store.Store, sellerID int64, name string) int64 {
 	t.Helper()
-	var id int64
-	err := s.DB().Primary().QueryRowContext(context.Background(), `INSERT INTO bots (seller_id, telegram_bot_id, username, name,
-		token_ciphertext, token_hash, webhook_secret, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`,
-		sellerID, fixtureSeq.Add(1), name+"_bot", "Bot "+name, "sealed-bot-"+name, "hash-bot-"+name, "secret-bot-"+name, Epoch).Scan(&id)
-	if err != nil {
-		t.Fatalf("inserting bot %s: %v", name, err)
-	}
-	return id
+	return AddBot(t, s, sellerID, name).ID
 }
 
 // NewLead inserts a lead of sellerID on botID and returns its id.
