@@ -429,15 +429,16 @@ func (s *Store) Leads(ctx context.Context, sellerID, botID int64, f grimbots.Lea
 	where := `l.seller_id = $1 AND l.bot_id = $2`
 	args := []any{sellerID, botID}
 	if q := strings.TrimSpace(f.Search); q != "" {
+		args = append(args, "%"+escapeLike(strings.ToLower(q))+"%")
+		n := len(args)
+		text := fmt.Sprintf(`LOWER(l.first_name) LIKE $%[1]d ESCAPE '\' OR LOWER(l.last_name) LIKE $%[1]d ESCAPE '\'
+			OR LOWER(l.username) LIKE $%[1]d ESCAPE '\' OR LOWER(l.origin) LIKE $%[1]d ESCAPE '\'`, n)
+		// A number is also a Telegram id ("100" finds user 100 and "carla100").
 		if id, err := strconv.ParseInt(q, 10, 64); err == nil {
 			args = append(args, id)
-			where += fmt.Sprintf(` AND l.telegram_user_id = $%d`, len(args))
-		} else {
-			args = append(args, "%"+escapeLike(strings.ToLower(q))+"%")
-			n := len(args)
-			where += fmt.Sprintf(` AND (LOWER(l.first_name) LIKE $%[1]d ESCAPE '\' OR LOWER(l.last_name) LIKE $%[1]d ESCAPE '\'
-				OR LOWER(l.username) LIKE $%[1]d ESCAPE '\' OR LOWER(l.origin) LIKE $%[1]d ESCAPE '\')`, n)
+			text += fmt.Sprintf(` OR l.telegram_user_id = $%d`, len(args))
 		}
+		where += ` AND (` + text + `)`
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
