@@ -342,14 +342,14 @@ func testWebhookMode(t *testing.T, engine string) {
 		t.Fatalf("setWebhook calls %+v", set)
 	}
 	// Telegram pushes the update.
-	s.tg.Inject(s.tgBot, telegramtest.Start(buyer, "site"))
+	pushed := s.tg.Inject(s.tgBot, telegramtest.Start(buyer, "site"))
 	welcome := s.sent(t, 1)
 	requireButton(t, welcome, "o:vip")
 
 	// The same update delivered again (Telegram retries) is not answered
 	// twice; a wrong secret header and an unknown path are refused.
-	raw := `{"update_id":1,"message":{"message_id":1,"date":1700000000,"chat":{"id":4242,"type":"private"},
-		"from":{"id":4242,"is_bot":false,"first_name":"Lead"},"text":"/start site"}}`
+	raw := fmt.Sprintf(`{"update_id":%d,"message":{"message_id":1,"date":1700000000,"chat":{"id":4242,"type":"private"},
+		"from":{"id":4242,"is_bot":false,"first_name":"Lead"},"text":"/start site"}}`, pushed)
 	post := func(path, secret string) int {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.h.URL+path, strings.NewReader(raw))
 		req.Header.Set("Content-Type", "application/json")
@@ -372,7 +372,7 @@ func testWebhookMode(t *testing.T, engine string) {
 	if code := post("/tg/not-a-bot", b.WebhookSecret); code != http.StatusNotFound {
 		t.Fatalf("unknown bot: %d", code)
 	}
-	// update_id 1 was already the fake's first push: the replays add nothing.
+	// That update_id was already pushed by the fake: the replays add nothing.
 	time.Sleep(500 * time.Millisecond)
 	if n := s.messages(); n != 1 {
 		t.Fatalf("the buyer received %d messages, want 1", n)
