@@ -178,13 +178,20 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		return nil, err
 	}
 
+	jobsUI, err := a.newJobsUI(opts.Clock)
+	if err != nil {
+		return nil, err
+	}
 	a.registerMetrics()
 	a.Server = httpserver.New(httpserver.Config{
 		Addr: cfg.HTTPAddr, TrustedProxies: cfg.TrustedProxies, Production: cfg.Production(),
 		Sentry: cfg.SentryDSN != "", Logger: logger, Registry: a.Registry, Checks: a.readinessChecks(),
 	}, func(mux *http.ServeMux, cop *http.CrossOriginProtection) {
-		api.New(mux, api.Deps{Auth: a.Auth, Payments: a.Payments, Sandbox: a.Store, Bots: a.Bots},
+		apiHandler := api.New(mux, api.Deps{Auth: a.Auth, Payments: a.Payments, Sandbox: a.Store, Bots: a.Bots},
 			api.Config{Version: buildinfo.Version, CookieSecure: cfg.CookieSecure(), Logger: logger})
+		// The job dashboard (River UI): admins only; its changes go through
+		// the cross-site protection like every other route.
+		mux.Handle(JobsUIPrefix+"/", apiHandler.AdminOnly(jobsUI))
 		// Gateways post from their servers: no browser, no cookies, and the
 		// URL token authenticates.
 		cop.AddInsecureBypassPattern("POST /webhooks/{gateway}/{token}")
