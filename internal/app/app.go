@@ -182,6 +182,10 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 	if err != nil {
 		return nil, err
 	}
+	dashboard, err := a.newDashboard(opts.Clock)
+	if err != nil {
+		return nil, err
+	}
 	a.registerMetrics()
 	a.Server = httpserver.New(httpserver.Config{
 		Addr: cfg.HTTPAddr, TrustedProxies: cfg.TrustedProxies, Production: cfg.Production(),
@@ -201,6 +205,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		cop.AddInsecureBypassPattern("POST /tg/{secret}")
 		mux.Handle("POST /tg/{secret}", a.Bots.WebhookHandler())
 		mux.HandleFunc("GET /api/docs.css", api.DocsCSS)
+		dashboard.Register(mux)
 	})
 	return a, nil
 }

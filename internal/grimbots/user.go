@@ -150,4 +150,7 @@ type AccountStore interface {
 
 	AppendAudit(ctx context.Context, entries ...AuditEntry) error
 	ListAudit(ctx context.Context, f AuditFilter) ([]*AuditEntry, int, error)
+
+	// UpdateProfile sets a user's full name and time zone.
+	UpdateProfile(ctx context.Context, userID int64, fullName, timeZone string, now time.Time, audit ...AuditEntry) error
 }

@@ -25,6 +25,9 @@ type dialect interface {
 	// forUpdate is the suffix of a SELECT that locks the rows it reads
 	// until the transaction ends.
 	forUpdate() string
+	// epochSeconds is the SQL text of the Unix time, in whole seconds
+	// (rounded down), of the timestamp column.
+	epochSeconds(column string) string
 }
 
 type sqliteDialect struct{}
@@ -52,6 +55,11 @@ func (sqliteDialect) lockMigrations(context.Context, *sql.Conn) (func(), error) 
 // write transaction already excludes every other.
 func (sqliteDialect) forUpdate() string { return "" }
 
+// Timestamps are stored as text with their UTC offset, which strftime reads.
+func (sqliteDialect) epochSeconds(column string) string {
+	return "CAST(strftime('%s', " + column + ") AS INTEGER)"
+}
+
 func (sqliteDialect) tableExists(ctx context.Context, q querier, table string) (bool, error) {
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1`, table).Scan(&n)
@@ -71,6 +79,11 @@ func (postgresDialect) tableExists(ctx context.Context, q querier, table string)
 func (postgresDialect) name() string { return "postgres" }
 
 func (postgresDialect) forUpdate() string { return " FOR UPDATE" }
+
+// EXTRACT returns a fractional numeric: floor it, as a cast would round.
+func (postgresDialect) epochSeconds(column string) string {
+	return "CAST(FLOOR(EXTRACT(EPOCH FROM " + column + ")) AS BIGINT)"
+}
 
 func (postgresDialect) isUniqueViolation(err error) bool {
 	var e *pgconn.PgError

@@ -135,6 +135,13 @@ var storeTenancy = map[string]tenancyRule{
 	"ReleaseChatLock": global(updatePipeline),
 	"MediaFileID":     global(mediaCache),
 	"PutMediaFileID":  global(mediaCache),
+
+	// Dashboard statistics and profile.
+	"SalesSummary":   scoped(checkSalesSummary),
+	"RevenueBuckets": scoped(checkRevenueBuckets),
+	"BotSales":       scoped(checkBotSales),
+	"Sales":          scoped(checkSales),
+	"UpdateProfile":  scoped(checkUpdateProfile),
 }
 
 const (

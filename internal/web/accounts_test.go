@@ -1,0 +1,115 @@
+package web_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/grimbots/grimbots/internal/app/apptest"
+)
+
+func TestLoginRequired(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t, apptest.Options{})
+	c := h.NewClient()
+	for _, path := range []string{"/", "/dashboard", "/dashboard/sales.csv"} {
+		res := c.Do("GET", path, nil)
+		requireRedirect(t, res, "/login")
+	}
+	res := c.Do("GET", "/dashboard?period=7d", nil)
+	if loc := res.Header.Get("Location"); loc != "/login?next=%2Fdashboard%3Fperiod%3D7d" {
+		t.Fatalf("login redirect %q does not bring the visitor back", loc)
+	}
+}
+
+func TestRegisterLoginLogout(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t, apptest.Options{})
+	c := h.NewClient()
+	d := get(t, c, "/register", http.StatusOK)
+	d.one("form[action=/register]")
+	d.one("input[name=email]")
+
+	// Field errors come back inline, with what was typed (not the password).
+	res := post(t, c, "/register", form("email", "not-an-email", "username", "x", "password", "short"))
+	res.RequireStatus(t, http.StatusUnprocessableEntity)
+	d = parse(t, res)
+	d.requireText("Informe um e-mail válido.", "Use de 3 a 32 letras, números ou _.", "pelo menos 10 caracteres")
+	if v := attr(d.one("input[name=email]"), "value"); v != "not-an-email" {
+		t.Errorf("email input value %q", v)
+	}
+	if v := attr(d.one("input[name=password]"), "value"); v != "" {
+		t.Errorf("password echoed back: %q", v)
+	}
+
+	res = post(t, c, "/register", form("email", "bia@example.com", "username", "bia", "password", apptest.DefaultPassword))
+	requireRedirect(t, res, "/dashboard")
+	if c.Session() == "" {
+		t.Fatal("no session cookie after registering")
+	}
+	d = get(t, c, "/dashboard", http.StatusOK)
+	d.requireText("bia")
+
+	// Logging out ends the session: the cookie no longer opens pages.
+	old := c.Session()
+	requireRedirect(t, post(t, c, "/logout", nil), "/login")
+	requireRedirect(t, h.SessionClient(old).Do("GET", "/dashboard", nil), "/login")
+
+	// Wrong password: the form says so, with 401.
+	res = post(t, c, "/login", form("login", "bia", "password", "wrong password!"))
+	res.RequireStatus(t, http.StatusUnauthorized)
+	parse(t, res).requireText("E-mail, usuário ou senha incorretos.")
+
+	// The next parameter brings the user back, but only to this site.
+	res = post(t, c, "/login", form("login", "bia@example.com", "password", apptest.DefaultPassword, "next", "//evil.example/x"))
+	requireRedirect(t, res, "/dashboard")
+	res = post(t, h.NewClient(), "/login", form("login", "bia", "password", apptest.DefaultPassword, "next", "/settings"))
+	requireRedirect(t, res, "/settings")
+}
+
+func TestLogoutEverywhere(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t, apptest.Options{})
+	seller := h.RegisterSeller("caio")
+	other := seller.Login()
+	requireRedirect(t, post(t, seller.Client, "/logout-all", nil), "/login")
+	requireRedirect(t, other.Do("GET", "/dashboard", nil), "/login")
+}
+
+func TestPasswordResetThroughTheEmailedLink(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t, apptest.Options{})
+	seller := h.RegisterSeller("duda")
+	c := h.NewClient()
+	res := post(t, c, "/forgot-password", form("email", seller.Email))
+	res.RequireStatus(t, http.StatusOK)
+	parse(t, res).requireText("Se houver uma conta com esse e-mail")
+	// The same answer for an unknown address.
+	res = post(t, c, "/forgot-password", form("email", "nobody@example.com"))
+	res.RequireStatus(t, http.StatusOK)
+	parse(t, res).requireText("Se houver uma conta com esse e-mail")
+
+	msg := h.Mailer.WaitTo(t, seller.Email)
+	link := msg.Text[strings.Index(msg.Text, "http"):]
+	link = strings.Fields(link)[0]
+	path := strings.TrimPrefix(link, "http://localhost:8080")
+	if !strings.HasPrefix(path, "/reset-password?token=") {
+		t.Fatalf("emailed link %q does not open the reset page", link)
+	}
+	d := get(t, c, path, http.StatusOK)
+	token := attr(d.one("input[name=token]"), "value")
+
+	res = post(t, c, "/reset-password", form("token", token, "new_password", "short"))
+	res.RequireStatus(t, http.StatusUnprocessableEntity)
+	parse(t, res).requireText("pelo menos 10 caracteres")
+
+	res = post(t, c, "/reset-password", form("token", token, "new_password", "uma frase nova e longa"))
+	requireRedirect(t, res, "/login")
+	requireRedirect(t, seller.Client.Do("GET", "/dashboard", nil), "/login")
+	requireRedirect(t, post(t, c, "/login", form("login", "duda", "password", "uma frase nova e longa")), "/dashboard")
+
+	// A used link is refused with a friendly message.
+	res = post(t, c, "/reset-password", form("token", token, "new_password", "outra frase bem longa"))
+	res.RequireStatus(t, http.StatusGone)
+	parse(t, res).requireText("inválido ou expirou")
+}

@@ -1,0 +1,115 @@
+// Package web is the seller and admin dashboard: server-rendered pages
+// (html/template) with our own small CSS and JavaScript, everything embedded
+// in the binary and served under the strict Content-Security-Policy set by
+// the HTTP middleware (no inline script or style anywhere). Texts are pt-BR,
+// looked up by key in a message catalog (i18n.go).
+//
+// Pages use the same server-side sessions as the JSON API (the same cookie)
+// and the account, payment and bot services directly; the funnel editor and
+// a few buttons call the JSON API from the browser, same-origin.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+	_ "time/tzdata" // sellers' time zones, even where the system has no zoneinfo
+
+	"github.com/grimbots/grimbots/internal/auth"
+	"github.com/grimbots/grimbots/internal/bots"
+	"github.com/grimbots/grimbots/internal/grimbots"
+	"github.com/grimbots/grimbots/internal/payments"
+)
+
+// StatsStore is the read side the dashboard needs beyond the services:
+// seller-scoped statistics, each query filtered on the seller id.
+type StatsStore interface {
+	SalesSummary(ctx context.Context, sellerID int64, from, to time.Time) (grimbots.SalesSummary, error)
+	RevenueBuckets(ctx context.Context, sellerID int64, from, to time.Time) ([]grimbots.RevenueBucket, error)
+	BotSales(ctx context.Context, sellerID int64, from, to time.Time) (map[int64]*grimbots.BotSales, error)
+	Sales(ctx context.Context, sellerID int64, f grimbots.SaleFilter) ([]*grimbots.Sale, error)
+}
+
+// Deps are the services behind the pages.
+type Deps struct {
+	Auth     *auth.Service
+	Payments *payments.Service
+	Bots     *bots.Service
+	Stats    StatsStore
+	Logger   *slog.Logger
+}
+
+// Config configures the pages.
+type Config struct {
+	// CookieSecure sets the Secure attribute and the __Host- name prefix of
+	// the session cookie, exactly as the JSON API does.
+	CookieSecure bool
+	// PublicURL is the platform's address (shown in links to copy).
+	PublicURL *url.URL
+	// Now is the clock (nil: the real one).
+	Now grimbots.Clock
+	// JobsURL is the job dashboard's address, linked from the admin area.
+	JobsURL string
+	// EventsURL is the Server-Sent Events stream of live sales, or "" when
+	// the platform has none (the dashboard then offers a refresh button).
+	EventsURL string
+}
+
+// Handler serves the dashboard.
+type Handler struct {
+	auth     *auth.Service
+	payments *payments.Service
+	bots     *bots.Service
+	stats    StatsStore
+	logger   *slog.Logger
+	cfg      Config
+	cookie   string
+	pages    *pages
+}
+
+// New parses the templates and returns the dashboard.
+func New(deps Deps, cfg Config) (*Handler, error) {
+	if cfg.Now == nil {
+		cfg.Now = grimbots.Now
+	}
+	p, err := loadPages()
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{auth: deps.Auth, payments: deps.Payments, bots: deps.Bots, stats: deps.Stats, logger: deps.Logger,
+		cfg: cfg, cookie: sessionCookie, pages: p}
+	if cfg.CookieSecure {
+		h.cookie = secureSessionCookie
+	}
+	return h, nil
+}
+
+// Register adds every dashboard route to mux: all of them are here.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.Handle("GET /static/{file}", staticHandler())
+
+	// Accounts (public).
+	mux.Handle("GET /login", h.public(h.showLogin))
+	mux.Handle("POST /login", h.public(h.login))
+	mux.Handle("GET /register", h.public(h.showRegister))
+	mux.Handle("POST /register", h.public(h.register))
+	mux.Handle("GET /forgot-password", h.public(h.showForgot))
+	mux.Handle("POST /forgot-password", h.public(h.forgot))
+	// The auth service emails links to /reset-password?token=….
+	mux.Handle("GET /reset-password", h.public(h.showReset))
+	mux.Handle("POST /reset-password", h.public(h.reset))
+	mux.Handle("POST /logout", h.public(h.logout))
+	mux.Handle("POST /logout-all", h.seller(h.logoutAll))
+
+	// Seller pages.
+	mux.Handle("GET /{$}", h.seller(h.home))
+	mux.Handle("GET /dashboard", h.seller(h.showDashboard))
+	mux.Handle("GET /dashboard/sales.csv", h.seller(h.exportSales))
+}
+
+func (h *Handler) home(w http.ResponseWriter, r *http.Request, _ *auth.Principal) error {
+	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
+	return nil
+}
