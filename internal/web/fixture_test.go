@@ -70,3 +70,5 @@ func (w *world) sale(t *testing.T, seller *apptest.Account, botID, leadID *int64
 	}
 	return p
 }
+
+func itoa(id int64) string { return fmt.Sprint(id) }

@@ -107,6 +107,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("GET /{$}", h.seller(h.home))
 	mux.Handle("GET /dashboard", h.seller(h.showDashboard))
 	mux.Handle("GET /dashboard/sales.csv", h.seller(h.exportSales))
+
+	mux.Handle("GET /gateways", h.seller(h.showGateways))
+	mux.Handle("POST /gateways", h.seller(h.addGateway))
+	mux.Handle("POST /gateways/{id}/{action}", h.seller(h.gatewayAction))
 }
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request, _ *auth.Principal) error {
