@@ -111,6 +111,12 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("GET /gateways", h.seller(h.showGateways))
 	mux.Handle("POST /gateways", h.seller(h.addGateway))
 	mux.Handle("POST /gateways/{id}/{action}", h.seller(h.gatewayAction))
+
+	mux.Handle("GET /settings", h.seller(h.showSettings))
+	mux.Handle("POST /settings/profile", h.seller(h.saveProfile))
+	mux.Handle("POST /settings/password", h.seller(h.changePassword))
+	mux.Handle("POST /settings/tokens", h.seller(h.createToken))
+	mux.Handle("POST /settings/tokens/{id}/revoke", h.seller(h.revokeToken))
 }
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request, _ *auth.Principal) error {
