@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -70,6 +71,19 @@ type Config struct {
 	RateRegisterPerIP   Rate
 	RateResetPerIP      Rate
 	RateResetPerAccount Rate
+
+	// Role is what serve runs: RoleAll, RoleWeb or RoleWorker.
+	Role string
+	// BackupDir receives backups; BackupKeep of them are kept. BackupHour
+	// is the UTC hour of the daily backup, -1 for none.
+	BackupDir  string
+	BackupKeep int
+	BackupHour int
+	// How long raw gateway webhooks, processed Telegram updates and
+	// finished jobs are kept.
+	RetentionWebhooks time.Duration
+	RetentionUpdates  time.Duration
+	RetentionJobs     time.Duration
 
 	// sources records where each variable's value came from, for printing.
 	sources map[string]string
@@ -165,6 +179,10 @@ func (c *Config) fillDerived() error {
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = "sqlite:" + strings.TrimSuffix(c.DataDir, "/") + "/grimbots.db"
 		c.sources["DATABASE_URL"] = "default"
+	}
+	if c.BackupDir == "" {
+		c.BackupDir = filepath.Join(c.DataDir, "backups")
+		c.sources["BACKUP_DIR"] = "default"
 	}
 	if c.sources["GRIMBOTS_AUTO_MIGRATE"] == "default" {
 		// The zero-configuration default migrates itself; a production
