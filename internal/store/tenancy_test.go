@@ -136,6 +136,11 @@ var storeTenancy = map[string]tenancyRule{
 	"MediaFileID":     global(mediaCache),
 	"PutMediaFileID":  global(mediaCache),
 
+	"ClaimBotHealthCheck": global("the platform's health check over every running bot, keyed by the bot id it listed"),
+	"RecordBotHealth":     global("the platform's health check over every running bot, keyed by the bot id it listed"),
+	"PurgeWebhookEvents":  global("retention clean-up over every tenant, run by the platform"),
+	"PurgeChatLocks":      global("retention clean-up of expired locks over every tenant, run by the platform"),
+
 	// Dashboard statistics and profile.
 	"SalesSummary":   scoped(checkSalesSummary),
 	"RevenueBuckets": scoped(checkRevenueBuckets),
