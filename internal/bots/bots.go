@@ -61,6 +61,8 @@ type Config struct {
 	LeaseTTL time.Duration
 	// Metrics counts Telegram calls.
 	Metrics *telegram.Metrics
+	// Health counts health checks (nil: not counted).
+	Health *HealthMetrics
 }
 
 // Service manages bots and handles their updates.

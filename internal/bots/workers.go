@@ -46,7 +46,7 @@ const (
 // PeriodicJobs are the bots' periodic jobs.
 func PeriodicJobs() []*river.PeriodicJob {
 	return []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(30*time.Second),
-		func() (river.JobArgs, *river.InsertOpts) { return SweepJob{}, nil }, nil)}
+		func() (river.JobArgs, *river.InsertOpts) { return SweepJob{}, nil }, nil), healthPeriodicJob()}
 }
 
 // AddWorkers registers the bots' workers.
@@ -57,6 +57,7 @@ func (s *Service) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &revokeWorker{s: s})
 	river.AddWorker(w, &downsellWorker{s: s})
 	river.AddWorker(w, &upsellWorker{s: s})
+	river.AddWorker(w, &healthWorker{s: s})
 }
 
 type chatWorker struct {
