@@ -41,6 +41,10 @@ type Config struct {
 	// FetchPollInterval is how often workers look for jobs when no
 	// notification arrives. Defaults to River's (1s).
 	FetchPollInterval time.Duration
+	// JobRetention is how long finished jobs (completed, cancelled,
+	// discarded) are kept before River's cleaner deletes them. Zero keeps
+	// River's defaults (1 day completed, 7 days cancelled or discarded).
+	JobRetention time.Duration
 }
 
 // Queue is the River client plus its migrator.
@@ -76,7 +80,9 @@ func New(ctx context.Context, cfg Config) (*Queue, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	rc := &river.Config{Logger: logger, PeriodicJobs: cfg.PeriodicJobs, FetchPollInterval: cfg.FetchPollInterval}
+	rc := &river.Config{Logger: logger, PeriodicJobs: cfg.PeriodicJobs, FetchPollInterval: cfg.FetchPollInterval,
+		CompletedJobRetentionPeriod: cfg.JobRetention, CancelledJobRetentionPeriod: cfg.JobRetention,
+		DiscardedJobRetentionPeriod: cfg.JobRetention}
 	if cfg.Workers != nil {
 		maxWorkers := cfg.MaxWorkers
 		if maxWorkers <= 0 {
