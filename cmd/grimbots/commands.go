@@ -29,12 +29,21 @@ func loadConfig() (*config.Config, error) {
 
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	role := fs.String("role", "", "all, web or worker (default: GRIMBOTS_ROLE, else all)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *role != "" {
+		if _, err := config.ParseRole(*role); err != nil {
+			return usageError{"serve --role: " + err.Error()}
+		}
 	}
 	cfg, err := loadConfig()
 	if err != nil {
 		return err
+	}
+	if *role != "" {
+		cfg.Role = *role
 	}
 	logger := app.NewLogger(cfg, stderr)
 	if err := app.InitSentry(cfg); err != nil {

@@ -1,7 +1,7 @@
 // Command grimbots runs the grimbots platform: the web server and API
 // (serve), schema migrations (migrate), admin bootstrap (admin create),
-// secret generation and re-encryption (keys generate, keys rotate) and
-// configuration display (config).
+// secret generation and re-encryption (keys generate, keys rotate),
+// configuration display (config) and backups (backup).
 package main
 
 import (
@@ -20,12 +20,13 @@ import (
 const usage = `grimbots — Telegram sales bots with PIX payments
 
 Usage:
-  grimbots serve                     run the platform (web, API, workers)
+  grimbots serve [--role all|web|worker]  run the platform (web, API, workers)
   grimbots migrate up|down [N]|status  manage the database schema
   grimbots admin create --email E --username U [--password-stdin]
   grimbots keys generate             print fresh secrets for the configuration
   grimbots keys rotate               re-encrypt stored secrets with the first (active) key
   grimbots config [--markdown]       print the effective configuration (secrets redacted)
+  grimbots backup [--dir D]          back up the database now (and delete the oldest beyond BACKUP_KEEP)
   grimbots version                   print the version
 
 Configuration comes from the environment; see README.md or 'grimbots config --markdown'.
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runKeys(ctx, rest, stdout, stderr)
 	case "config":
 		return runConfig(rest, stdout)
+	case "backup":
+		return runBackup(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "grimbots %s (%s)\n", buildinfo.Version, buildinfo.Commit())
 		return nil

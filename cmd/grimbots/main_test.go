@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,46 +116,12 @@ func TestAdminCreate(t *testing.T) {
 }
 
 func TestServeStartsAndStopsCleanly(t *testing.T) {
-	dir := setEnv(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	t.Setenv("GRIMBOTS_HTTP_ADDR", addr)
-	t.Setenv("GRIMBOTS_SHUTDOWN_TIMEOUT", "5s")
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		var out, errOut bytes.Buffer
-		done <- run(ctx, []string{"serve"}, strings.NewReader(""), &out, &errOut)
-	}()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server not ready: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	_, dir, stop := serve(t)
 	if _, err := os.Stat(filepath.Join(dir, "grimbots.db")); err != nil {
 		t.Fatalf("database not created in the data dir: %v", err)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("serve returned %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not stop within 10s of the signal")
+	if err := stop(); err != nil {
+		t.Fatalf("serve returned %v", err)
 	}
 }
 

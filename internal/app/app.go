@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"slices"
 	"strconv"
 	"time"
 
@@ -29,6 +30,7 @@ import (
 	"github.com/grimbots/grimbots/internal/http/api"
 	"github.com/grimbots/grimbots/internal/jobs"
 	"github.com/grimbots/grimbots/internal/mail"
+	"github.com/grimbots/grimbots/internal/ops"
 	"github.com/grimbots/grimbots/internal/payments"
 	"github.com/grimbots/grimbots/internal/ratelimit"
 	"github.com/grimbots/grimbots/internal/secretbox"
@@ -69,6 +71,7 @@ type App struct {
 	Payments *payments.Service
 	Bots     *bots.Service
 	Jobs     *jobs.Queue
+	Ops      *ops.Service
 	Keys     *secretbox.Keyring
 	Server   *httpserver.Server
 	Registry *prometheus.Registry
@@ -109,7 +112,8 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 	river.AddWorker(workers, &jobs.EmailWorker{Mailer: mailer, Keys: a.Keys})
 	// Workers that need services built on the store are added below,
 	// before the queue starts.
-	if a.Jobs, err = newQueue(ctx, cfg, a.DB, logger, workers, append(payments.PeriodicJobs(), bots.PeriodicJobs()...)); err != nil {
+	if a.Jobs, err = newQueue(ctx, cfg, a.DB, logger, workers, slices.Concat(payments.PeriodicJobs(), bots.PeriodicJobs(),
+		ops.PeriodicJobs(cfg.BackupHour))); err != nil {
 		return nil, err
 	}
 	if cfg.AutoMigrate {
@@ -125,6 +129,8 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		return nil, err
 	}
 	a.Store = store.New(a.DB, store.WithJobs(a.Jobs))
+	a.Ops = newOps(a.Store, cfg, opts.Clock, logger)
+	a.Ops.AddWorkers(workers)
 	var limiter ratelimit.Limiter = ratelimit.NewMemory(nil)
 	if cfg.RedisURL != "" {
 		ropts, err := redis.ParseURL(cfg.RedisURL)
@@ -155,7 +161,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 	a.Bots = bots.New(a.Store, engine, a.Jobs, bots.Config{
 		PublicURL: cfg.PublicURL, Mode: cfg.TelegramUpdates, TelegramAPIURL: cfg.TelegramAPIURL, SecretKey: cfg.SecretKey,
 		Keys: a.Keys, Limiter: limiter, Pauser: pauser, PollTimeout: opts.PollTimeout,
-		Metrics: telegram.NewMetrics(a.Registry),
+		Metrics: telegram.NewMetrics(a.Registry), Health: bots.NewHealthMetrics(a.Registry),
 	}, opts.Clock, logger)
 	a.Bots.AddWorkers(workers)
 	a.intakeInterval = opts.IntakeInterval
@@ -191,6 +197,9 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		Addr: cfg.HTTPAddr, TrustedProxies: cfg.TrustedProxies, Production: cfg.Production(),
 		Sentry: cfg.SentryDSN != "", Logger: logger, Registry: a.Registry, Checks: a.readinessChecks(),
 	}, func(mux *http.ServeMux, cop *http.CrossOriginProtection) {
+		if !cfg.ServesWeb() {
+			return // worker role: /healthz, /readyz and /metrics only
+		}
 		apiHandler := api.New(mux, api.Deps{Auth: a.Auth, Payments: a.Payments, Sandbox: a.Store, Bots: a.Bots},
 			api.Config{Version: buildinfo.Version, CookieSecure: cfg.CookieSecure(), Logger: logger})
 		// The job dashboard (River UI): admins only; its changes go through
@@ -273,8 +282,11 @@ func (a *App) readinessChecks() []httpserver.Check {
 // StartBackground starts the workers (job queue). Run calls it; tests that
 // serve the handler themselves call it to get emails and other jobs done.
 func (a *App) StartBackground(ctx context.Context) error {
-	if err := a.Jobs.Start(ctx); err != nil {
+	if err := a.Jobs.Start(ctx); err != nil { // a no-op in the web role
 		return fmt.Errorf("starting job workers: %w", err)
+	}
+	if !a.Config.RunsWorkers() {
+		return nil // web role: no polling loops either
 	}
 	ictx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -316,7 +328,7 @@ func (a *App) Run(ctx context.Context) error {
 		return err
 	}
 	a.Logger.InfoContext(ctx, "grimbots is serving", "addr", ln.Addr().String(), "public_url", a.Config.PublicURL.String(),
-		"engine", a.DB.Engine(), "version", buildinfo.Version)
+		"engine", a.DB.Engine(), "role", a.Config.Role, "version", buildinfo.Version)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.Server.Serve(ln) }()
 

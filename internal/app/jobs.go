@@ -28,7 +28,11 @@ func keyring(cfg *config.Config) (*secretbox.Keyring, error) {
 // PostgreSQL a listener wakes them as jobs are inserted.
 func newQueue(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Logger, workers *river.Workers,
 	periodic []*river.PeriodicJob) (*jobs.Queue, error) {
-	qc := jobs.Config{Engine: db.Engine(), DB: db.Primary(), Logger: logger, Workers: workers, PeriodicJobs: periodic, MaxWorkers: 50}
+	if !cfg.RunsWorkers() {
+		workers, periodic = nil, nil // web role: insert only
+	}
+	qc := jobs.Config{Engine: db.Engine(), DB: db.Primary(), Logger: logger, Workers: workers, PeriodicJobs: periodic, MaxWorkers: 50,
+		JobRetention: cfg.RetentionJobs}
 	if db.Engine() == "postgres" {
 		qc.PostgresURL = cfg.DatabaseURL
 	} else {
