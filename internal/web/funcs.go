@@ -81,7 +81,7 @@ var templateFuncs = template.FuncMap{
 		return string(b), err
 	},
 	"add":  func(a, b int) int { return a + b },
-	"itoa": func(v int64) string { return strconv.FormatInt(v, 10) },
+	"itoa": itoa,
 }
 
 // percent formats basis points the Brazilian way: 1250 → "12,5%".
@@ -120,3 +120,5 @@ func newField(v *view, name, typ, labelKey string, extra ...string) formField {
 }
 
 func asError(err error, target **grimbots.Error) bool { return errors.As(err, target) }
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }

@@ -61,3 +61,15 @@ func fieldMessage(msg string) string {
 	}
 	return msg
 }
+
+// messagesWithPrefix returns the catalog's texts whose keys start with
+// prefix, keyed without it (for page scripts).
+func messagesWithPrefix(prefix string) map[string]string {
+	out := map[string]string{}
+	for k, v := range catalogs[language] {
+		if rest, ok := strings.CutPrefix(k, prefix); ok {
+			out[rest] = v
+		}
+	}
+	return out
+}

@@ -117,6 +117,15 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("POST /settings/password", h.seller(h.changePassword))
 	mux.Handle("POST /settings/tokens", h.seller(h.createToken))
 	mux.Handle("POST /settings/tokens/{id}/revoke", h.seller(h.revokeToken))
+
+	mux.Handle("GET /bots", h.seller(h.showBots))
+	mux.Handle("GET /bots/new", h.seller(h.showNewBot))
+	mux.Handle("POST /bots", h.seller(h.addBot))
+	mux.Handle("POST /bots/{id}/{action}", h.seller(h.botAction))
+	mux.Handle("GET /bots/{id}/funnel", h.seller(h.showFunnel))
+	mux.Handle("GET /bots/{id}/leads", h.seller(h.showLeads))
+	mux.Handle("GET /bots/{id}/sales", h.seller(h.showBotSales))
+	mux.Handle("POST /bots/{id}/sales/{payment}/resend", h.seller(h.resendDelivery))
 }
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request, _ *auth.Principal) error {
