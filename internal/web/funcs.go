@@ -82,6 +82,13 @@ var templateFuncs = template.FuncMap{
 	},
 	"add":  func(a, b int) int { return a + b },
 	"itoa": itoa,
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	},
 }
 
 // percent formats basis points the Brazilian way: 1250 → "12,5%".

@@ -126,6 +126,14 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("GET /bots/{id}/leads", h.seller(h.showLeads))
 	mux.Handle("GET /bots/{id}/sales", h.seller(h.showBotSales))
 	mux.Handle("POST /bots/{id}/sales/{payment}/resend", h.seller(h.resendDelivery))
+
+	// Admin area (admins only; sellers and impersonated sessions get 403).
+	mux.Handle("GET /admin", h.admin(h.showAdmin))
+	mux.Handle("GET /admin/users", h.admin(h.showUsers))
+	mux.Handle("GET /admin/users/{id}", h.admin(h.showUser))
+	mux.Handle("POST /admin/users/{id}/{action}", h.admin(h.userAction))
+	mux.Handle("GET /admin/revenue", h.admin(h.showRevenue))
+	mux.Handle("GET /admin/audit", h.admin(h.showAudit))
 }
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request, _ *auth.Principal) error {
