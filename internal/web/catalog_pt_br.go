@@ -110,6 +110,8 @@ var ptBR = catalog{
 	"dashboard.recent":          "Vendas recentes",
 	"dashboard.recent.empty":    "Nenhuma venda no período ainda.",
 	"dashboard.live":            "ao vivo",
+	"dashboard.connecting":      "conectando…",
+	"dashboard.reconnecting":    "reconectando…",
 	"dashboard.refresh":         "Atualizar",
 	"chart.summary":             "Faturamento diário de %d dias, total %s",
 	"chart.bar":                 "%s: %s (%d vendas)",

@@ -20,6 +20,9 @@ type dashboardData struct {
 	Setup   setup
 	// EventsURL is the live sales stream, "" without one.
 	EventsURL string
+	// Live is true when the period includes now: live sales then count in
+	// the numbers shown.
+	Live bool
 }
 
 // botRow is a bot with its numbers in the period.
@@ -44,7 +47,8 @@ func (h *Handler) showDashboard(w http.ResponseWriter, r *http.Request, p *auth.
 		v.Alert = T("dashboard.bad_period", maxPeriodDays)
 	}
 	seller := p.User.ID
-	d := &dashboardData{Period: per, EventsURL: h.cfg.EventsURL}
+	now := h.cfg.Now()
+	d := &dashboardData{Period: per, EventsURL: h.cfg.EventsURL, Live: !now.Before(per.From) && now.Before(per.To)}
 	var err error
 	if d.Summary, err = h.stats.SalesSummary(ctx, seller, per.From, per.To); err != nil {
 		return err

@@ -171,8 +171,9 @@
 
   function redraw() {
     form.textContent = "";
-    var w = el("section", { "class": "card" }, [el("h2", {}, [t("g.welcome")])]);
-    render(w, { welcome: schema.welcome.group }, { welcome: doc.welcome }, "");
+    var w = el("section", { "class": "card", "data-field": "welcome" }, [el("h2", {}, [t("g.welcome")])]);
+    doc.welcome = doc.welcome || { text: "" };
+    render(w, message, doc.welcome, "welcome");
     form.appendChild(w);
     ["offers", "url_buttons", "downsells", "upsells"].forEach(function (name) {
       var card = el("section", { "class": "card" });
