@@ -81,7 +81,7 @@ func TestMigrateUpStatusDown(t *testing.T) {
 	if out, _, err = runCmd(t, "", "migrate", "status"); err != nil || !strings.Contains(out, "0001_foundation  applied") {
 		t.Fatalf("status after: %v\n%s", err, out)
 	}
-	if out, _, err = runCmd(t, "", "migrate", "down"); err != nil || !strings.Contains(out, "reverted 0003") {
+	if out, _, err = runCmd(t, "", "migrate", "down"); err != nil || !strings.Contains(out, "reverted 0006") {
 		t.Fatalf("down: %v\n%s", err, out)
 	}
 }

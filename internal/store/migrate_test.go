@@ -231,6 +231,8 @@ func storeFixture(t testing.TB, s *store.Store, name string) {
 		t.Fatalf("AcquireChatLock = %v, %v", ok, err)
 	}
 	storetest.Must(t, s.PutMediaFileID(ctx, b.ID, "https://cdn.example.com/"+name+".jpg", name+"-file", at))
+	pool := storetest.AddPool(t, s, u.ID, name+"-pool", b.ID)
+	storetest.Must(t, s.AddPoolClicks(ctx, []grimbots.PoolClicks{{PoolID: pool.ID, SellerID: u.ID, BotID: b.ID, Day: "2026-03-14", Clicks: 1}}))
 
 	for _, table := range tables(t, s.DB()) {
 		var n int

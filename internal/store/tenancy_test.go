@@ -136,6 +136,23 @@ var storeTenancy = map[string]tenancyRule{
 	"MediaFileID":     global(mediaCache),
 	"PutMediaFileID":  global(mediaCache),
 
+	// Redirect pools: the seller's API is scoped; the public link and the
+	// click writer run before any seller is known.
+	"CreatePool":       scoped(checkCreatePool),
+	"Pools":            scoped(checkPools),
+	"Pool":             scoped(checkPool),
+	"UpdatePool":       scoped(checkUpdatePool),
+	"DeletePool":       scoped(checkDeletePool),
+	"SetPoolMember":    scoped(checkSetPoolMember),
+	"RemovePoolMember": scoped(checkRemovePoolMember),
+	"PoolClicks":       scoped(checkPoolClicks),
+	"PoolBySlug": global("resolves the public link /go/{slug}, slugs being unique on the platform; the pool returned " +
+		"names its owner"),
+	"PoolSlugsOfBot": global("cache invalidation keyed by the bot id the bots service changed; it returns only slugs, " +
+		"which are public"),
+	"AddPoolClicks": {global: "the click writer's batches, made by the public link from the pool it resolved; a count " +
+		"is stored only where its pool belongs to its seller", check: checkAddPoolClicks},
+
 	"ClaimBotHealthCheck": global("the platform's health check over every running bot, keyed by the bot id it listed"),
 	"RecordBotHealth":     global("the platform's health check over every running bot, keyed by the bot id it listed"),
 	"PurgeWebhookEvents":  global("retention clean-up over every tenant, run by the platform"),
@@ -235,6 +252,9 @@ type seller struct {
 	pending, paid, refunded *grimbots.Payment
 	webhook                 *grimbots.WebhookEvent
 	sandboxTx               string
+
+	// pool has the live bot as member and one click counter.
+	pool *grimbots.Pool
 }
 
 func (sl seller) payments() []*grimbots.Payment {
@@ -267,6 +287,7 @@ func newSeller(t *testing.T, s *store.Store, name string) seller {
 		grimbots.AuditEntry{ActorID: &u.ID, Action: grimbots.AuditAPITokenCreate, CreatedAt: now}))
 	addPayments(t, s, &sl, name)
 	addBotRows(t, s, &sl, name)
+	addPoolRows(t, s, &sl, name)
 	// Reload: RecordLogin stamped the last login.
 	fresh, err := s.UserByID(context.Background(), u.ID)
 	storetest.Must(t, err)
@@ -322,7 +343,7 @@ type snapshot struct {
 
 // sellerTables hold a seller_id column; their rows are compared raw.
 var sellerTables = []string{"bots", "leads", "gateways", "payments", "payment_events", "commissions", "webhook_events", "sandbox_charges",
-	"bot_configs", "telegram_updates", "deliveries"}
+	"bot_configs", "telegram_updates", "deliveries", "pools", "pool_members", "pool_clicks"}
 
 // sellerRows dumps every row of the seller in sellerTables.
 func sellerRows(t *testing.T, s *store.Store, sellerID int64) map[string][]map[string]any {
