@@ -63,6 +63,10 @@ type Config struct {
 	Metrics *telegram.Metrics
 	// Health counts health checks (nil: not counted).
 	Health *HealthMetrics
+	// OnChange, when set, is told after a bot starts, stops, is deleted,
+	// gets a new token, is found revoked or changes health (the redirect
+	// pools drop their cached view of it).
+	OnChange func(ctx context.Context, botID int64)
 }
 
 // Service manages bots and handles their updates.
@@ -125,6 +129,13 @@ func New(st *store.Store, engine *funnel.Engine, jobs Queue, cfg Config, now gri
 	}
 	return &Service{store: st, engine: engine, jobs: jobs, cfg: cfg, now: now, logger: logger,
 		files: storeFileIDs{st, now}, clients: map[int64]*cachedClient{}, inline: make(chan struct{}, 64)}
+}
+
+// changed tells OnChange that a bot's state changed.
+func (s *Service) changed(ctx context.Context, botID int64) {
+	if s.cfg.OnChange != nil {
+		s.cfg.OnChange(context.WithoutCancel(ctx), botID)
+	}
 }
 
 // Instance names this process in leases and locks.

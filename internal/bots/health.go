@@ -203,6 +203,7 @@ func (s *Service) checkBot(ctx context.Context, b *grimbots.Bot) healthOutcome {
 		return o
 	}
 	s.cfg.Health.change(b.Health, health)
+	s.changed(ctx, b.ID)
 	log := []any{"bot_id", b.ID, "seller_id", b.SellerID, "username", b.Username, "was", b.Health}
 	switch health {
 	case grimbots.BotOffline:

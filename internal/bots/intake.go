@@ -251,4 +251,5 @@ func (s *Service) setWebhook(ctx context.Context, b *grimbots.Bot) error {
 func (s *Service) revoked(ctx context.Context, b *grimbots.Bot) {
 	s.logger.WarnContext(ctx, "telegram refused the bot's token: marked revoked", "bot_id", b.ID, "seller_id", b.SellerID)
 	_ = s.store.SetBotHealth(context.WithoutCancel(ctx), b.ID, grimbots.BotRevoked, b.HealthFailures, s.now())
+	s.changed(ctx, b.ID)
 }

@@ -162,6 +162,7 @@ func (s *Service) ReplaceToken(ctx context.Context, a Actor, id int64, token str
 	}
 	s.unhook(ctx, &old)
 	_ = s.store.SetBotHealth(ctx, b.ID, grimbots.BotOnline, 0, s.now())
+	s.changed(ctx, b.ID)
 	s.audit(ctx, a, grimbots.AuditBotToken, map[string]any{"bot_id": b.ID, "username": b.Username})
 	if b, err = s.store.Bot(ctx, a.UserID, id); err == nil && b.Running && s.cfg.Mode == ModeWebhook {
 		_ = s.setWebhook(ctx, b)
@@ -205,6 +206,7 @@ func (s *Service) Start(ctx context.Context, a Actor, id int64) (*grimbots.Bot, 
 		return nil, err
 	}
 	_ = s.store.SetBotHealth(ctx, b.ID, grimbots.BotOnline, 0, s.now())
+	s.changed(ctx, b.ID)
 	b.Running = true
 	if s.cfg.Mode == ModeWebhook {
 		if err := s.setWebhook(ctx, b); err != nil {
@@ -225,6 +227,7 @@ func (s *Service) Stop(ctx context.Context, a Actor, id int64) (*grimbots.Bot, e
 	if err := s.store.SetBotRunning(ctx, a.UserID, id, false, s.now()); err != nil {
 		return nil, err
 	}
+	s.changed(ctx, id)
 	s.unhook(ctx, b)
 	s.audit(ctx, a, grimbots.AuditBotStop, map[string]any{"bot_id": b.ID})
 	return s.store.Bot(ctx, a.UserID, id)
@@ -252,6 +255,7 @@ func (s *Service) Delete(ctx context.Context, a Actor, id int64) error {
 	if err := s.store.DeleteBot(ctx, a.UserID, id, s.now()); err != nil {
 		return err
 	}
+	s.changed(ctx, id)
 	s.mu.Lock()
 	delete(s.clients, id)
 	s.mu.Unlock()
