@@ -22,6 +22,7 @@ import (
 	"github.com/grimbots/grimbots/internal/auth"
 	"github.com/grimbots/grimbots/internal/bots"
 	"github.com/grimbots/grimbots/internal/buildinfo"
+	"github.com/grimbots/grimbots/internal/cache"
 	"github.com/grimbots/grimbots/internal/config"
 	"github.com/grimbots/grimbots/internal/funnel"
 	"github.com/grimbots/grimbots/internal/gateway"
@@ -32,6 +33,7 @@ import (
 	"github.com/grimbots/grimbots/internal/mail"
 	"github.com/grimbots/grimbots/internal/ops"
 	"github.com/grimbots/grimbots/internal/payments"
+	"github.com/grimbots/grimbots/internal/pools"
 	"github.com/grimbots/grimbots/internal/ratelimit"
 	"github.com/grimbots/grimbots/internal/secretbox"
 	"github.com/grimbots/grimbots/internal/store"
@@ -75,6 +77,10 @@ type App struct {
 	Keys     *secretbox.Keyring
 	Server   *httpserver.Server
 	Registry *prometheus.Registry
+	// Pools runs the redirect pools.
+	Pools *pools.Service
+	// CacheMetrics are shared by every cache of the instance.
+	CacheMetrics *cache.Metrics
 
 	intakeInterval time.Duration
 	stopIntake     func()
@@ -157,11 +163,13 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 	if a.Redis != nil {
 		pauser = telegram.NewRedisPauser(a.Redis, redisPrefix(opts)+"tg:")
 	}
+	a.Pools = a.newPools(opts, logger)
 	engine := funnel.NewEngine(a.Store, a.Payments, a.Jobs, opts.Clock)
 	a.Bots = bots.New(a.Store, engine, a.Jobs, bots.Config{
 		PublicURL: cfg.PublicURL, Mode: cfg.TelegramUpdates, TelegramAPIURL: cfg.TelegramAPIURL, SecretKey: cfg.SecretKey,
 		Keys: a.Keys, Limiter: limiter, Pauser: pauser, PollTimeout: opts.PollTimeout,
 		Metrics: telegram.NewMetrics(a.Registry), Health: bots.NewHealthMetrics(a.Registry),
+		OnChange: a.Pools.BotChanged,
 	}, opts.Clock, logger)
 	a.Bots.AddWorkers(workers)
 	a.intakeInterval = opts.IntakeInterval
@@ -200,7 +208,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		if !cfg.ServesWeb() {
 			return // worker role: /healthz, /readyz and /metrics only
 		}
-		apiHandler := api.New(mux, api.Deps{Auth: a.Auth, Payments: a.Payments, Sandbox: a.Store, Bots: a.Bots},
+		apiHandler := api.New(mux, api.Deps{Auth: a.Auth, Payments: a.Payments, Sandbox: a.Store, Bots: a.Bots, Pools: a.Pools},
 			api.Config{Version: buildinfo.Version, CookieSecure: cfg.CookieSecure(), Logger: logger})
 		// The job dashboard (River UI): admins only; its changes go through
 		// the cross-site protection like every other route.
@@ -214,6 +222,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		cop.AddInsecureBypassPattern("POST /tg/{secret}")
 		mux.Handle("POST /tg/{secret}", a.Bots.WebhookHandler())
 		mux.HandleFunc("GET /api/docs.css", api.DocsCSS)
+		a.mountPools(mux, limiter)
 		dashboard.Register(mux)
 	})
 	return a, nil
@@ -365,6 +374,7 @@ func (a *App) Close() {
 }
 
 func (a *App) closeResources() {
+	a.closePools()
 	if a.Jobs != nil {
 		a.Jobs.Close()
 	}

@@ -71,6 +71,8 @@ type Config struct {
 	RateRegisterPerIP   Rate
 	RateResetPerIP      Rate
 	RateResetPerAccount Rate
+	// RateGoPerIP limits visits of pool links (/go/{slug}) per client IP.
+	RateGoPerIP Rate
 
 	// Role is what serve runs: RoleAll, RoleWeb or RoleWorker.
 	Role string

@@ -149,6 +149,8 @@ var vars = []variable{
 	rateVar("RATE_REGISTER_PER_IP", "5/1h", "Sign-ups per client IP.", func(c *Config) *Rate { return &c.RateRegisterPerIP }),
 	rateVar("RATE_RESET_PER_IP", "10/1h", "Password reset requests per client IP.", func(c *Config) *Rate { return &c.RateResetPerIP }),
 	rateVar("RATE_RESET_PER_ACCOUNT", "3/1h", "Password reset emails per account.", func(c *Config) *Rate { return &c.RateResetPerAccount }),
+	rateVar("RATE_GO_PER_IP", "600/1m", "Visits of pool links (`/go/{slug}`) per client IP; generous, as mobile carriers put many buyers behind one address.",
+		func(c *Config) *Rate { return &c.RateGoPerIP }),
 	{name: "GRIMBOTS_ROLE", def: RoleAll, doc: "What `serve` runs: `all` (HTTP and background work), `web` (API and webhooks; jobs are only inserted) or `worker` (jobs, periodic jobs and bot polling; over HTTP only `/healthz`, `/readyz`, `/metrics`). `serve --role` overrides it.",
 		set: func(c *Config, s string) (err error) { c.Role, err = ParseRole(s); return }, get: func(c *Config) string { return c.Role }},
 	{name: "BACKUP_DIR", doc: "Where `grimbots backup` and the daily backup write. Default: `$GRIMBOTS_DATA_DIR/backups`.",

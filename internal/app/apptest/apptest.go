@@ -162,6 +162,7 @@ func New(t testing.TB, opts Options) *Harness {
 		"RATE_REGISTER_PER_IP":    generousRate,
 		"RATE_RESET_PER_IP":       generousRate,
 		"RATE_RESET_PER_ACCOUNT":  generousRate,
+		"RATE_GO_PER_IP":          generousRate,
 	}
 	switch h.Engine {
 	case SQLite:

@@ -18,6 +18,7 @@ import (
 	"github.com/grimbots/grimbots/internal/bots"
 	"github.com/grimbots/grimbots/internal/http/reqctx"
 	"github.com/grimbots/grimbots/internal/payments"
+	"github.com/grimbots/grimbots/internal/pools"
 )
 
 // Config configures the API.
@@ -39,6 +40,8 @@ type API struct {
 	errs     errorMapper
 	huma     huma.API
 	cookie   string
+	// pools runs the redirect pools.
+	pools *pools.Service
 }
 
 // Auth levels, stored in each operation's metadata and enforced by the
@@ -69,6 +72,8 @@ type Deps struct {
 	// Sandbox is the sandbox bank's ledger (the store).
 	Sandbox payments.SandboxLedger
 	Bots    *bots.Service
+	// Pools runs the redirect pools.
+	Pools *pools.Service
 }
 
 // New registers every operation on mux and returns the API. The OpenAPI
@@ -89,6 +94,7 @@ func New(mux *http.ServeMux, deps Deps, cfg Config) *API {
 		"token":   {Type: "http", Scheme: "bearer", Description: "Personal API token (`gbt_…`) created in the settings."},
 	}
 	a := &API{auth: deps.Auth, payments: deps.Payments, bots: deps.Bots, sandbox: deps.Sandbox, cfg: cfg, errs: errorMapper{logger: cfg.Logger}, cookie: sessionCookie}
+	a.pools = deps.Pools
 	if cfg.CookieSecure {
 		a.cookie = secureSessionCookie
 	}
@@ -100,6 +106,7 @@ func New(mux *http.ServeMux, deps Deps, cfg Config) *API {
 	a.registerGateways()
 	a.registerPayments()
 	a.registerBots()
+	a.registerPools()
 	mux.Handle("GET /api/docs", a.docsHandler())
 	return a
 }
