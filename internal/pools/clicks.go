@@ -3,7 +3,6 @@ package pools
 import (
 	"context"
 	"log/slog"
-	"maps"
 	"sync"
 	"time"
 
@@ -99,11 +98,4 @@ func (c *clicks) close(ctx context.Context) error {
 		err = c.flush(ctx)
 	})
 	return err
-}
-
-// pendingCounts returns a copy of the counts not written yet (tests).
-func (c *clicks) pendingCounts() map[clickKey]int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return maps.Clone(c.pending)
 }

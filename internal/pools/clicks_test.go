@@ -4,12 +4,20 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/grimbots/grimbots/internal/grimbots"
 )
+
+// pendingCounts returns a copy of the counts not written yet.
+func (c *clicks) pendingCounts() map[clickKey]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.pending)
+}
 
 func TestClicksBatchAndRetry(t *testing.T) {
 	t.Parallel()
