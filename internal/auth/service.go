@@ -79,6 +79,8 @@ type Principal struct {
 	User    *grimbots.User
 	Session *grimbots.Session  // set for cookie sessions
 	Token   *grimbots.APIToken // set for API tokens
+	// Impersonator is the admin acting as User (Session.ImpersonatorID).
+	Impersonator *grimbots.User
 }
 
 // NewSession is a freshly created session with its secret cookie value.
@@ -246,12 +248,18 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (*Princ
 	if u.Banned() || sess.CreatedAt.Before(u.PasswordChangedAt) {
 		return nil, unauth
 	}
+	p := &Principal{User: u, Session: sess}
+	if sess.ImpersonatorID != nil {
+		if p.Impersonator, err = s.impersonator(ctx, *sess.ImpersonatorID); err != nil {
+			return nil, err
+		}
+	}
 	if now.Sub(sess.LastSeenAt) > touchInterval {
 		if err := s.store.TouchSession(ctx, sess.ID, now); err != nil {
 			s.logger.WarnContext(ctx, "recording session activity", "err", err)
 		}
 	}
-	return &Principal{User: u, Session: sess}, nil
+	return p, nil
 }
 
 // AuthenticateAPIToken resolves a bearer token.

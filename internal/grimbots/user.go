@@ -71,6 +71,9 @@ type Session struct {
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	ExpiresAt  time.Time
+	// ImpersonatorID is the admin who opened this session as its user
+	// ("log in as"); nil for the user's own logins.
+	ImpersonatorID *int64
 }
 
 // APIToken is a personal access token for `Authorization: Bearer`. The
@@ -153,4 +156,11 @@ type AccountStore interface {
 
 	// UpdateProfile sets a user's full name and time zone.
 	UpdateProfile(ctx context.Context, userID int64, fullName, timeZone string, now time.Time, audit ...AuditEntry) error
+	// StartImpersonation opens sess (its ImpersonatorID set to adminID) and
+	// ends the admin's session adminSessionID (0: none), atomically.
+	StartImpersonation(ctx context.Context, adminID, adminSessionID int64, sess *Session, audit ...AuditEntry) error
+	// EndImpersonation deletes userID's impersonation session sessionID
+	// opened by adminSess.UserID (ENOTFOUND otherwise) and opens adminSess,
+	// atomically.
+	EndImpersonation(ctx context.Context, userID, sessionID int64, adminSess *Session, audit ...AuditEntry) error
 }

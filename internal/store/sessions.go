@@ -10,19 +10,21 @@ import (
 )
 
 func insertSession(ctx context.Context, q querier, s *grimbots.Session) error {
-	err := q.QueryRowContext(ctx, `INSERT INTO sessions (user_id, token_hash, ip, user_agent, created_at, last_seen_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		s.UserID, s.TokenHash, s.IP, s.UserAgent, s.CreatedAt, s.LastSeenAt, s.ExpiresAt).Scan(&s.ID)
+	err := q.QueryRowContext(ctx, `INSERT INTO sessions (user_id, token_hash, ip, user_agent, created_at, last_seen_at, expires_at,
+		impersonator_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		s.UserID, s.TokenHash, s.IP, s.UserAgent, s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.ImpersonatorID).Scan(&s.ID)
 	if err != nil {
 		return fmt.Errorf("store: inserting session: %w", err)
 	}
 	return nil
 }
 
-const sessionColumns = `s.id, s.user_id, s.token_hash, s.ip, s.user_agent, s.created_at, s.last_seen_at, s.expires_at`
+const sessionColumns = `s.id, s.user_id, s.token_hash, s.ip, s.user_agent, s.created_at, s.last_seen_at, s.expires_at,
+	s.impersonator_id`
 
 func sessionDest(s *grimbots.Session) []any {
-	return []any{&s.ID, &s.UserID, &s.TokenHash, &s.IP, &s.UserAgent, utc{&s.CreatedAt}, utc{&s.LastSeenAt}, utc{&s.ExpiresAt}}
+	return []any{&s.ID, &s.UserID, &s.TokenHash, &s.IP, &s.UserAgent, utc{&s.CreatedAt}, utc{&s.LastSeenAt}, utc{&s.ExpiresAt},
+		&s.ImpersonatorID}
 }
 
 // SessionByTokenHash returns the live session with hash and its user.

@@ -116,3 +116,14 @@ func checkUpdateProfile(t *testing.T, w *world) {
 		t.Errorf("UpdateProfile(A) did not change A: %q %q", u.FullName, u.TimeZone)
 	}
 }
+
+func checkEndImpersonation(t *testing.T, w *world) {
+	// A (not B's impersonator) cannot end B's sessions through it.
+	for _, s := range w.b.sessions {
+		err := w.s.EndImpersonation(context.Background(), w.b.user.ID, s.ID,
+			&grimbots.Session{UserID: w.a.user.ID, TokenHash: "a-admin-" + s.TokenHash, CreatedAt: now, LastSeenAt: now, ExpiresAt: expires})
+		if grimbots.ErrorCode(err) != grimbots.ENOTFOUND {
+			t.Errorf("EndImpersonation(B's session %d, by A) = %v, want not found", s.ID, err)
+		}
+	}
+}

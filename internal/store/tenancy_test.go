@@ -164,6 +164,10 @@ var storeTenancy = map[string]tenancyRule{
 	"BotSales":       scoped(checkBotSales),
 	"Sales":          scoped(checkSales),
 	"UpdateProfile":  scoped(checkUpdateProfile),
+	"StartImpersonation": global("admin-only (the auth service checks the role): opens a session of the target account " +
+		"and ends the admin's own session, matched by the admin's id"),
+	"EndImpersonation": {global: "ends an impersonation session only if the given admin opened it, and logs that admin back in",
+		check: checkEndImpersonation},
 }
 
 const (

@@ -204,6 +204,8 @@ func (h *Handler) userAction(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		}
 		_, err = h.payments.SetCommissionRate(ctx, actor(r, p), id, bps)
 		flash = "flash.commission_saved"
+	case "impersonate":
+		return h.impersonate(w, r, p, id)
 	default:
 		return grimbots.Errorf(grimbots.ENOTFOUND, "no such action")
 	}

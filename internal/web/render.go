@@ -80,7 +80,7 @@ func (h *Handler) newView(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	v := &view{Title: title, Nav: nav, Loc: defaultLocation(), Flash: h.takeFlash(w, r), Form: url.Values{},
 		Errors: map[string]string{}, JobsURL: h.cfg.JobsURL}
 	if p != nil {
-		v.User, v.Loc = p.User, userLocation(p.User)
+		v.User, v.Impersonator, v.Loc = p.User, p.Impersonator, userLocation(p.User)
 	} else {
 		v.Bare = true
 	}

@@ -102,6 +102,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("POST /reset-password", h.public(h.reset))
 	mux.Handle("POST /logout", h.public(h.logout))
 	mux.Handle("POST /logout-all", h.seller(h.logoutAll))
+	mux.Handle("POST /impersonation/stop", h.seller(h.stopImpersonation))
 
 	// Seller pages.
 	mux.Handle("GET /{$}", h.seller(h.home))
