@@ -18,8 +18,16 @@ func TestDashboardFirstRun(t *testing.T) {
 	d.one("#first-steps a[href=/bots/new]")
 	d.requireText("Nenhuma venda no período.", "Você ainda não tem bots.", "R$ 0,00")
 	d.one("svg#revenue-chart")
-	// Without live events, a refresh link.
-	d.requireText("Atualizar")
+	// Live sales over the platform's event stream when it has one; a
+	// refresh link otherwise.
+	if box := d.one("#recent-sales"); attr(box, "data-events") != "" {
+		if attr(box, "data-events") != "/api/v1/events" || attr(box, "data-tz") != "America/Sao_Paulo" {
+			t.Errorf("live sales attributes %v", box.Attr)
+		}
+		d.one("#live-badge")
+	} else {
+		d.requireText("Atualizar")
+	}
 }
 
 // Two sellers with bots and sales: each dashboard (and export) shows only
