@@ -8,6 +8,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,7 +20,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/grimbots/grimbots/internal/app/apptest"
-	"github.com/grimbots/grimbots/internal/grimbots"
 	"github.com/grimbots/grimbots/internal/telegram/telegramtest"
 	"github.com/grimbots/grimbots/internal/testenv"
 )
@@ -249,15 +249,17 @@ func TestBrowserSellerJourney(t *testing.T) {
 		b.waitText("#live-badge", "ao vivo") // connected before the sale happens
 	}
 
-	// A buyer goes through the bot and pays the PIX at the sandbox bank.
+	// A buyer goes through the bot and gets a PIX; the seller, from the
+	// gateways page on another device, plays the sandbox bank and marks it
+	// paid while this dashboard is open.
 	ref := buyThroughBot(t, w, tgBot)
 	p, err := h.App.Store.PaymentByReference(t.Context(), seller.ID, ref)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.App.Payments.SandboxSettle(t.Context(), seller.ID, p.ID, grimbots.PaymentPaid, h.App.Store); err != nil {
-		t.Fatal(err)
-	}
+	phone := h.Login("paula", apptest.DefaultPassword)
+	get(t, phone, "/gateways", http.StatusOK).one(fmt.Sprintf("#pending-%d form[action=/gateways/sandbox/%d/paid]", p.ID, p.ID))
+	requireRedirect(t, post(t, phone, fmt.Sprintf("/gateways/sandbox/%d/paid", p.ID), nil), "/gateways")
 
 	// The sale shows on the dashboard: live when the platform streams
 	// events, else after the refresh button.

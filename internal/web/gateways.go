@@ -18,7 +18,13 @@ type gatewaysData struct {
 	Kinds []gateway.Driver
 	// Open is the kind whose add form was submitted (shown open).
 	Open string
+	// Pending are the seller's latest unpaid sandbox charges, which the
+	// seller can settle as the bank would.
+	Pending []*grimbots.Payment
 }
+
+// sandboxPending is how many unpaid sandbox charges the page offers.
+const sandboxPending = 10
 
 // credentialPrefix names the add form's credential inputs.
 const credentialPrefix = "credentials."
@@ -37,6 +43,16 @@ func (h *Handler) gatewaysView(w http.ResponseWriter, r *http.Request, p *auth.P
 		}
 	}
 	sort.Slice(d.Kinds, func(i, j int) bool { return d.Kinds[i].Name < d.Kinds[j].Name })
+	pending, _, err := h.payments.Payments(r.Context(), p.User.ID, grimbots.PaymentFilter{Status: grimbots.PaymentPending,
+		Limit: 50})
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, pay := range pending {
+		if pay.GatewayKind == "sandbox" && pay.TransactionID != "" && len(d.Pending) < sandboxPending {
+			d.Pending = append(d.Pending, pay)
+		}
+	}
 	v.Data = d
 	return v, d, nil
 }
@@ -166,4 +182,26 @@ func pathID(r *http.Request, name string) (int64, error) {
 		return 0, grimbots.Errorf(grimbots.ENOTFOUND, "not found")
 	}
 	return id, nil
+}
+
+// settleSandbox plays the sandbox bank for one of the seller's test
+// charges: paid or expired, confirmed through the same path as a real
+// gateway's.
+func (h *Handler) settleSandbox(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "payment")
+	if err != nil {
+		return err
+	}
+	status := r.PathValue("status")
+	if status != grimbots.PaymentPaid && status != grimbots.PaymentExpired {
+		return grimbots.Errorf(grimbots.ENOTFOUND, "no such action")
+	}
+	if _, err := h.payments.SandboxSettle(r.Context(), p.User.ID, id, status, h.sandbox); err != nil {
+		return err
+	}
+	flash := "flash.sandbox_paid"
+	if status == grimbots.PaymentExpired {
+		flash = "flash.sandbox_expired"
+	}
+	return h.redirect(w, r, "/gateways", flash)
 }

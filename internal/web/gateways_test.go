@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/grimbots/grimbots/internal/app/apptest"
+	"github.com/grimbots/grimbots/internal/payments"
 )
 
 const pushinToken = "pp_live_0123456789abcdefghij"
@@ -98,4 +99,34 @@ func TestGatewaysPage(t *testing.T) {
 
 	requireRedirect(t, post(t, seller.Client, "/gateways/"+itoa(id)+"/delete", nil), "/gateways")
 	get(t, seller.Client, "/gateways", http.StatusOK).requireNoText("••••••ghij")
+}
+
+// The seller plays the sandbox bank from the gateways page.
+func TestSandboxChargesSettledFromTheGatewaysPage(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, apptest.SQLite)
+	seller, other := w.h.RegisterSeller("rui"), w.h.RegisterSeller("sol")
+	d := get(t, seller.Client, "/gateways", http.StatusOK)
+	d.requireText("Nenhum PIX de teste pendente.")
+	p, err := w.h.App.Payments.Checkout(t.Context(), payments.CheckoutParams{SellerID: seller.ID, AmountCents: 4590,
+		Description: "Mentoria teste"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d = get(t, seller.Client, "/gateways", http.StatusOK)
+	d.requireText("Mentoria teste", "R$ 45,90")
+	pay := "/gateways/sandbox/" + itoa(p.ID) + "/paid"
+	d.one("#pending-" + itoa(p.ID) + " form[action=" + pay + "]")
+	get(t, other.Client, "/gateways", http.StatusOK).requireNoText("Mentoria teste")
+	post(t, other.Client, pay, nil).RequireStatus(t, http.StatusNotFound)
+
+	requireRedirect(t, post(t, seller.Client, pay, nil), "/gateways")
+	d = get(t, seller.Client, "/gateways", http.StatusOK)
+	d.requireText("venda foi confirmada", "Nenhum PIX de teste pendente.")
+	get(t, seller.Client, "/dashboard", http.StatusOK).requireText("Mentoria teste", "R$ 45,90")
+	// Paying twice is refused by the payment's state, not applied again.
+	res := post(t, seller.Client, pay, nil)
+	if res.Status == http.StatusSeeOther {
+		get(t, seller.Client, "/dashboard", http.StatusOK).requireText("R$ 45,90")
+	}
 }

@@ -38,7 +38,9 @@ type Deps struct {
 	Payments *payments.Service
 	Bots     *bots.Service
 	Stats    StatsStore
-	Logger   *slog.Logger
+	// Sandbox is the sandbox bank's ledger, for settling test charges.
+	Sandbox payments.SandboxLedger
+	Logger  *slog.Logger
 }
 
 // Config configures the pages.
@@ -63,6 +65,7 @@ type Handler struct {
 	payments *payments.Service
 	bots     *bots.Service
 	stats    StatsStore
+	sandbox  payments.SandboxLedger
 	logger   *slog.Logger
 	cfg      Config
 	cookie   string
@@ -78,8 +81,9 @@ func New(deps Deps, cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{auth: deps.Auth, payments: deps.Payments, bots: deps.Bots, stats: deps.Stats, logger: deps.Logger,
-		cfg: cfg, cookie: sessionCookie, pages: p}
+	h := &Handler{auth: deps.Auth, payments: deps.Payments, bots: deps.Bots, stats: deps.Stats, sandbox: deps.Sandbox,
+		logger: deps.Logger,
+		cfg:    cfg, cookie: sessionCookie, pages: p}
 	if cfg.CookieSecure {
 		h.cookie = secureSessionCookie
 	}
@@ -112,6 +116,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("GET /gateways", h.seller(h.showGateways))
 	mux.Handle("POST /gateways", h.seller(h.addGateway))
 	mux.Handle("POST /gateways/{id}/{action}", h.seller(h.gatewayAction))
+	mux.Handle("POST /gateways/sandbox/{payment}/{status}", h.seller(h.settleSandbox))
 
 	mux.Handle("GET /settings", h.seller(h.showSettings))
 	mux.Handle("POST /settings/profile", h.seller(h.saveProfile))
