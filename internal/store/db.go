@@ -41,6 +41,10 @@ type DB struct {
 	next    atomic.Uint64
 	dialect dialect
 	logger  *slog.Logger
+	// hot holds prepared statements of the primary's most frequent writes
+	// (a campaign's claims and outcomes): parsing them again for every
+	// message was a large share of a campaign's database time.
+	hot *stmtCache
 }
 
 type reader struct {
@@ -73,6 +77,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, err
 	}
 	db.logger = logger
+	db.hot = newStmtCache(db.primary)
 	if err := db.primary.PingContext(ctx); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("store: connecting to %s: %w", db.dialect.name(), err)
@@ -197,6 +202,9 @@ func (db *DB) Close() error {
 	for _, r := range db.readers {
 		r.stmts.close()
 		errs = append(errs, r.db.Close())
+	}
+	if db.hot != nil {
+		db.hot.close()
 	}
 	if db.primary != nil {
 		errs = append(errs, db.primary.Close())

@@ -28,6 +28,11 @@ type dialect interface {
 	// epochSeconds is the SQL text of the Unix time, in whole seconds
 	// (rounded down), of the timestamp column.
 	epochSeconds(column string) string
+	// jsonField is the SQL text of the top-level field key (a literal of
+	// letters and underscores) of column, a TEXT column holding a JSON
+	// object or the empty string; NULL when the field or the object is
+	// missing. asInt reads it as an integer, else as text.
+	jsonField(column, key string, asInt bool) string
 }
 
 type sqliteDialect struct{}
@@ -60,6 +65,10 @@ func (sqliteDialect) epochSeconds(column string) string {
 	return "CAST(strftime('%s', " + column + ") AS INTEGER)"
 }
 
+func (sqliteDialect) jsonField(column, key string, _ bool) string {
+	return "CASE WHEN json_valid(" + column + ") THEN json_extract(" + column + ", '$." + key + "') END"
+}
+
 func (sqliteDialect) tableExists(ctx context.Context, q querier, table string) (bool, error) {
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1`, table).Scan(&n)
@@ -77,6 +86,16 @@ func (postgresDialect) tableExists(ctx context.Context, q querier, table string)
 }
 
 func (postgresDialect) name() string { return "postgres" }
+
+// jsonField guards the cast with a cheap test: the columns it reads hold
+// JSON objects written by this program, or the empty string.
+func (postgresDialect) jsonField(column, key string, asInt bool) string {
+	f := "CASE WHEN " + column + " LIKE '{%' THEN " + column + "::jsonb ->> '" + key + "' END"
+	if asInt {
+		return "(" + f + ")::bigint"
+	}
+	return f
+}
 
 func (postgresDialect) forUpdate() string { return " FOR UPDATE" }
 

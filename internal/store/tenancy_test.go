@@ -259,6 +259,8 @@ type seller struct {
 
 	// pool has the live bot as member and one click counter.
 	pool *grimbots.Pool
+
+	campaigns campaignRows
 }
 
 func (sl seller) payments() []*grimbots.Payment {
@@ -291,6 +293,7 @@ func newSeller(t *testing.T, s *store.Store, name string) seller {
 		grimbots.AuditEntry{ActorID: &u.ID, Action: grimbots.AuditAPITokenCreate, CreatedAt: now}))
 	addPayments(t, s, &sl, name)
 	addBotRows(t, s, &sl, name)
+	addCampaignRows(t, s, &sl, name)
 	addPoolRows(t, s, &sl, name)
 	// Reload: RecordLogin stamped the last login.
 	fresh, err := s.UserByID(context.Background(), u.ID)
