@@ -204,6 +204,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 	a.Server = httpserver.New(httpserver.Config{
 		Addr: cfg.HTTPAddr, TrustedProxies: cfg.TrustedProxies, Production: cfg.Production(),
 		Sentry: cfg.SentryDSN != "", Logger: logger, Registry: a.Registry, Checks: a.readinessChecks(),
+		NotFoundPage: dashboard.NotFound(),
 	}, func(mux *http.ServeMux, cop *http.CrossOriginProtection) {
 		if !cfg.ServesWeb() {
 			return // worker role: /healthz, /readyz and /metrics only

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,6 +28,10 @@ type Config struct {
 	Registry *prometheus.Registry
 	// Checks are run by /readyz.
 	Checks []Check
+	// NotFoundPage answers unknown paths asked for by browsers (Accept:
+	// text/html, outside /api/); nil, or any other client, gets the JSON
+	// problem.
+	NotFoundPage http.Handler
 }
 
 // Server is the platform's HTTP server.
@@ -47,7 +52,14 @@ func New(cfg Config, mount func(mux *http.ServeMux, cop *http.CrossOriginProtect
 	m := newMetrics(cfg.Registry)
 	mux.Handle("GET /metrics", m.handler(cfg.Registry))
 	mount(mux, cop)
-	mux.HandleFunc("/", notFound)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if cfg.NotFoundPage != nil && !strings.HasPrefix(r.URL.Path, "/api/") &&
+			strings.Contains(r.Header.Get("Accept"), "text/html") {
+			cfg.NotFoundPage.ServeHTTP(w, r)
+			return
+		}
+		notFound(w, r)
+	})
 
 	h := routeRecorder(mux)
 	h = cop.Handler(h)

@@ -97,6 +97,8 @@ type temporaryError struct {
 	method string
 	msg    string
 	cause  error
+	// unsent is set when the request certainly never reached the server.
+	unsent bool
 }
 
 func (e *temporaryError) Error() string {
@@ -120,6 +122,30 @@ func Retryable(err error) (bool, time.Duration) {
 		return true, 0
 	}
 	return false, 0
+}
+
+// Undelivered reports whether a failed send certainly did not deliver its
+// message: Telegram answered with an error (429 included), or the request
+// never left (refused by a local check, or the connection to Telegram
+// could not be made). For any other failure (a timeout or a broken
+// connection after the request was written, an answer that is not the Bot
+// API's) the message may have been delivered: a sender that must not send
+// twice treats it as delivered. Errors of the wait for a send's turn, and
+// of a WithTurn hook, are the caller's to know.
+func Undelivered(err error) bool {
+	var api *APIError
+	var ra *RetryAfterError
+	var te *temporaryError
+	switch {
+	case err == nil:
+		return false
+	case errors.As(err, &api), errors.As(err, &ra):
+		return true
+	case errors.As(err, &te):
+		return te.unsent
+	}
+	// Refused by a local check before any request.
+	return errors.Is(err, ErrBadRequest)
 }
 
 // outcome names the class of a call's result, for metrics and logs.

@@ -122,12 +122,16 @@ func (c *Client) SendMessage(ctx context.Context, p MessageParams) (SentMessage,
 }
 
 // ready is what every paced send does before its request: it checks the
-// keyboard locally, then waits for the chat's and bot's turn.
+// keyboard locally, waits for the chat's and bot's turn, then runs the
+// context's turn hook (see WithTurn).
 func (c *Client) ready(ctx context.Context, method string, chatID int64, k Keyboard) error {
 	if err := k.validate(); err != nil {
 		return err
 	}
-	return c.pace(ctx, method, chatID)
+	if err := c.pace(ctx, method, chatID); err != nil {
+		return err
+	}
+	return onTurn(ctx)
 }
 
 // MediaKind is the type of media sent by SendMedia.

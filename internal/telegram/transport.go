@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"path"
 	"strings"
@@ -60,7 +61,10 @@ func (t *transport) networkError(ctx context.Context, method string, err error) 
 	if errors.Is(err, context.DeadlineExceeded) {
 		cause = context.DeadlineExceeded
 	}
-	return &temporaryError{method: method, msg: t.scrub(err.Error()), cause: cause}
+	// A failed dial means the request never left: nothing was delivered.
+	var op *net.OpError
+	unsent := errors.As(err, &op) && op.Op == "dial"
+	return &temporaryError{method: method, msg: t.scrub(err.Error()), cause: cause, unsent: unsent}
 }
 
 // envelope is the frame of every Bot API answer.

@@ -113,3 +113,23 @@ func TestPasswordResetThroughTheEmailedLink(t *testing.T) {
 	res.RequireStatus(t, http.StatusGone)
 	parse(t, res).requireText("inválido ou expirou")
 }
+
+// Unknown paths: a page for browsers, the JSON problem for API clients.
+func TestNotFoundPage(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t, apptest.Options{})
+	c := h.NewClient()
+	res := c.Do("GET", "/nao-existe", nil, "Accept", "text/html,application/xhtml+xml")
+	res.RequireStatus(t, http.StatusNotFound)
+	d := parse(t, res)
+	d.requireText("Página não encontrada", res.Header.Get("X-Request-ID"))
+	res = c.Do("GET", "/nao-existe", nil)
+	res.RequireStatus(t, http.StatusNotFound)
+	if res.Str("code") != "not_found" {
+		t.Errorf("API clients get %s", res)
+	}
+	res = c.Do("GET", "/api/v1/nao-existe", nil, "Accept", "text/html")
+	if res.Status != http.StatusNotFound || res.Str("code") != "not_found" {
+		t.Errorf("an unknown API path for a browser: %s", res)
+	}
+}

@@ -146,3 +146,10 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, _ *auth.Principal
 	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 	return nil
 }
+
+// NotFound is the page for unknown paths asked for by a browser.
+func (h *Handler) NotFound() http.Handler {
+	return h.public(func(http.ResponseWriter, *http.Request, *auth.Principal) error {
+		return grimbots.Errorf(grimbots.ENOTFOUND, "no such page")
+	})
+}

@@ -67,6 +67,12 @@ func (c *Call) decode(files map[string][]byte) {
 func (s *Server) record(c Call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.tally != nil {
+		if c.OK() && isSend(c.Method) {
+			s.tally[sendKey{botID: c.BotID, chatID: c.ChatID}]++
+		}
+		return
+	}
 	s.calls = append(s.calls, c)
 	close(s.changed)
 	s.changed = make(chan struct{})

@@ -50,6 +50,8 @@ type Server struct {
 	limits     *Limits            // nil: limits not enforced
 	sends      map[sendKey][]time.Time
 	violations int
+	holds      []*holdRule
+	tally      map[sendKey]int // non-nil: calls are counted, not kept (CountOnly)
 }
 
 type fakeBot struct {
@@ -168,6 +170,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	} else {
 		call.Params = params
 		call.decode(files)
+		s.hold(r.Context(), call)
 		a = s.handle(r.Context(), &call)
 	}
 	call.Status, call.Description = a.status(), a.desc
