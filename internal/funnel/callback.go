@@ -2,6 +2,7 @@ package funnel
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/grimbots/grimbots/internal/grimbots"
@@ -18,11 +19,13 @@ const (
 	CallbackPaid     CallbackKind = "p" // p:<payment reference>
 	CallbackDownsell CallbackKind = "d" // d:<downsell>:<offer>
 	CallbackUpsell   CallbackKind = "u" // u:<upsell>
+	CallbackCampaign CallbackKind = "c" // c:<campaign id>:<offer>
 )
 
 // MaxCallbackData is Telegram's limit on callback data, in bytes. The
-// longest data built here, a bump answer with two 16-character ids and
-// MaxBumps answers, takes 2+16+1+16+1+3 = 39 bytes.
+// longest data built here, a bump answer with two 16-character ids,
+// MaxBumps answers and a 19-digit campaign id, takes 2+16+1+16+1+3+1+19 =
+// 59 bytes.
 const MaxCallbackData = 64
 
 // MaxReferenceLength bounds the payment reference in "I paid" buttons
@@ -43,6 +46,9 @@ type Callback struct {
 	Payment  string // CallbackPaid: the payment reference
 	Downsell string // CallbackDownsell
 	Upsell   string // CallbackUpsell
+	// Campaign is the remarketing campaign whose offer button started the
+	// purchase (CallbackCampaign, and the bumps that follow it); 0 for none.
+	Campaign int64
 }
 
 // BuyCallback is the data of an offer's buy button.
@@ -71,6 +77,13 @@ func UpsellCallback(upsellID string) string {
 	return Callback{Kind: CallbackUpsell, Upsell: upsellID}.Data()
 }
 
+// CampaignCallback is the data of a remarketing campaign's offer button:
+// it buys the offer like its welcome button, with the sale attributed to
+// the campaign.
+func CampaignCallback(campaignID int64, offerID string) string {
+	return Callback{Kind: CallbackCampaign, Campaign: campaignID, Offer: offerID}.Data()
+}
+
 // Data returns the callback data of cb. Ids from a valid Config and
 // references from the payments package always make data ParseCallback
 // accepts, within MaxCallbackData.
@@ -79,7 +92,12 @@ func (cb Callback) Data() string {
 	case CallbackBuy:
 		return join(cb.Kind, cb.Offer)
 	case CallbackBump:
+		if cb.Campaign > 0 {
+			return join(cb.Kind, cb.Offer, cb.Bump, cb.Answers, strconv.FormatInt(cb.Campaign, 10))
+		}
 		return join(cb.Kind, cb.Offer, cb.Bump, cb.Answers)
+	case CallbackCampaign:
+		return join(cb.Kind, strconv.FormatInt(cb.Campaign, 10), cb.Offer)
 	case CallbackPaid:
 		return join(cb.Kind, cb.Payment)
 	case CallbackDownsell:
@@ -111,6 +129,10 @@ func ParseCallback(data string) (Callback, error) {
 		cb = Callback{Kind: kind, Offer: f[1]}
 	case kind == CallbackBump && n == 3 && isID(f[1]) && isID(f[2]) && isAnswers(f[3]):
 		cb = Callback{Kind: kind, Offer: f[1], Bump: f[2], Answers: f[3]}
+	case kind == CallbackBump && n == 4 && isID(f[1]) && isID(f[2]) && isAnswers(f[3]) && campaignID(f[4]) > 0:
+		cb = Callback{Kind: kind, Offer: f[1], Bump: f[2], Answers: f[3], Campaign: campaignID(f[4])}
+	case kind == CallbackCampaign && n == 2 && campaignID(f[1]) > 0 && isID(f[2]):
+		cb = Callback{Kind: kind, Campaign: campaignID(f[1]), Offer: f[2]}
 	case kind == CallbackPaid && n == 1 && referenceRE.MatchString(f[1]):
 		cb = Callback{Kind: kind, Payment: f[1]}
 	case kind == CallbackDownsell && n == 2 && isID(f[1]) && isID(f[2]):
@@ -125,6 +147,16 @@ func ParseCallback(data string) (Callback, error) {
 }
 
 func isID(s string) bool { return idRE.MatchString(s) }
+
+// campaignID parses a campaign id as Data writes it (decimal, no sign or
+// leading zero); 0 for anything else.
+func campaignID(s string) int64 {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != s {
+		return 0
+	}
+	return id
+}
 
 // isAnswers reports whether s is 1 to MaxBumps answers, each 'y' or 'n'.
 func isAnswers(s string) bool {

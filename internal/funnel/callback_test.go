@@ -1,6 +1,7 @@
 package funnel
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -26,6 +27,12 @@ func TestCallbackRoundTrip(t *testing.T) {
 		{PaidCallback(ref32), Callback{Kind: CallbackPaid, Payment: ref32}},
 		{DownsellCallback(id16, id16), Callback{Kind: CallbackDownsell, Downsell: id16, Offer: id16}},
 		{UpsellCallback(id16), Callback{Kind: CallbackUpsell, Upsell: id16}},
+		{CampaignCallback(42, "vip"), Callback{Kind: CallbackCampaign, Campaign: 42, Offer: "vip"}},
+		{CampaignCallback(math.MaxInt64, id16), Callback{Kind: CallbackCampaign, Campaign: math.MaxInt64, Offer: id16}},
+		{Callback{Kind: CallbackBump, Offer: "vip", Bump: "bonus", Answers: "y", Campaign: 42}.Data(),
+			Callback{Kind: CallbackBump, Offer: "vip", Bump: "bonus", Answers: "y", Campaign: 42}},
+		{Callback{Kind: CallbackBump, Offer: id16, Bump: id16, Answers: "nyn", Campaign: math.MaxInt64}.Data(),
+			Callback{Kind: CallbackBump, Offer: id16, Bump: id16, Answers: "nyn", Campaign: math.MaxInt64}},
 	}
 	for _, tt := range tests {
 		if len(tt.data) > MaxCallbackData {
@@ -48,6 +55,9 @@ func TestCallbackRoundTrip(t *testing.T) {
 	if got := DownsellCallback("ds1", "vip"); got != "d:ds1:vip" {
 		t.Errorf("DownsellCallback = %q", got)
 	}
+	if got := CampaignCallback(7, "vip"); got != "c:7:vip" {
+		t.Errorf("CampaignCallback = %q", got)
+	}
 }
 
 func TestParseCallbackRejectsMalformedData(t *testing.T) {
@@ -58,6 +68,8 @@ func TestParseCallbackRejectsMalformedData(t *testing.T) {
 		"d:ds1", "d:ds1:", "d:ds1:vip:x", "u:", "u:a:b",
 		"buy_0", "bump_yes_0", "downsell_0_1990", "verify_BOT1_123_abcd", "button_pressed", "rmkt_1_0",
 		"o:vip\n", "o:vip\x00", "p:" + strings.Repeat("a", 70),
+		"c:", "c:1", "c:1:", "c:0:vip", "c:-1:vip", "c:+1:vip", "c:01:vip", "c:1:VIP", "c:x:vip", "c:1:vip:x",
+		"c:9223372036854775808:vip", "b:vip:bonus:y:0", "b:vip:bonus:y:x", "b:vip:bonus:y:01", "b:vip:bonus:y:1:2",
 	} {
 		cb, err := ParseCallback(data)
 		if grimbots.ErrorCode(err) != grimbots.EINVALID || cb != (Callback{}) {
@@ -67,7 +79,7 @@ func TestParseCallbackRejectsMalformedData(t *testing.T) {
 }
 
 func FuzzParseCallback(f *testing.F) {
-	for _, s := range []string{"o:vip", "b:vip:bonus:yn", "p:gbk3m9q2x7w4v8n5p6r2s3t4", "d:ds:vip", "u:up", "b:a:b:c:d", "verify_1"} {
+	for _, s := range []string{"o:vip", "b:vip:bonus:yn", "p:gbk3m9q2x7w4v8n5p6r2s3t4", "d:ds:vip", "u:up", "b:a:b:c:d", "verify_1", "c:42:vip", "b:vip:bonus:y:42"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data string) {

@@ -25,9 +25,15 @@
 //	o:<offer>                      buy an offer
 //	b:<offer>:<bump>:<answers>     answer an order bump; answers holds y/n for
 //	                               every bump of the offer up to this one
+//	b:<offer>:<bump>:<answers>:<campaign>
+//	                               the same, in a purchase started from a
+//	                               remarketing campaign's button
 //	p:<payment reference>          "I paid": check the payment
 //	d:<downsell>:<offer>           buy a downsell of an offer
 //	u:<upsell>                     buy an upsell
+//	c:<campaign id>:<offer>        buy an offer from a remarketing campaign's
+//	                               message: the press is counted and the sale
+//	                               attributed to the campaign ([Campaigns])
 //
 // # Texts and placeholders
 //

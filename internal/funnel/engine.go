@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -65,6 +66,16 @@ type Store interface {
 	PaymentByReference(ctx context.Context, sellerID int64, reference string) (*grimbots.Payment, error)
 }
 
+// Campaigns counts presses of remarketing campaigns' offer buttons. The
+// engine's Store implements it when campaigns exist.
+type Campaigns interface {
+	// CampaignClick counts a press (press: the callback query id, so that
+	// an update handled twice counts once) of one of the campaign's buttons
+	// by a lead of the bot and reports whether the campaign was sent to
+	// that lead through that bot: only then is the sale attributed to it.
+	CampaignClick(ctx context.Context, sellerID, botID, campaignID, leadID int64, press string, at time.Time) (bool, error)
+}
+
 // Payments creates and checks charges.
 type Payments interface {
 	Checkout(ctx context.Context, p payments.CheckoutParams) (*grimbots.Payment, error)
@@ -83,6 +94,9 @@ type Purchase struct {
 	Bumps    []string `json:"bumps,omitempty"`
 	Downsell string   `json:"downsell,omitempty"`
 	Upsell   string   `json:"upsell,omitempty"`
+	// Campaign is the remarketing campaign whose offer button started the
+	// purchase (0: none); its results sum the paid sales that name it.
+	Campaign int64 `json:"campaign,omitempty"`
 	// Version is the configuration version the price came from.
 	Version int `json:"version"`
 }
@@ -113,7 +127,12 @@ func (pu Purchase) key() string {
 	case BuyUpsell:
 		return "u:" + pu.Upsell
 	}
-	return "o:" + pu.Offer + ":" + strings.Join(pu.Bumps, "+")
+	key := "o:" + pu.Offer + ":" + strings.Join(pu.Bumps, "+")
+	if pu.Campaign > 0 {
+		// A campaign's sale gets its own charge, so that it is attributed.
+		key += ":c" + strconv.FormatInt(pu.Campaign, 10)
+	}
+	return key
 }
 
 // Bot is the engine's view of the bot an event arrived at.
@@ -241,17 +260,13 @@ func (s *session) callback(ctx context.Context) error {
 	}
 	switch cb.Kind {
 	case CallbackBuy:
-		o, err := s.cfg.Offer(cb.Offer)
+		return s.buy(ctx, cb.Offer, 0)
+	case CallbackCampaign:
+		campaign, err := s.campaignClick(ctx, cb.Campaign)
 		if err != nil {
-			return s.m.Answer(ctx, s.ev.CallbackID, s.cfg.Texts.Unavailable)
+			return err
 		}
-		if len(o.Bumps) > 0 {
-			if err := s.m.Answer(ctx, s.ev.CallbackID, ""); err != nil {
-				return err
-			}
-			return s.bump(ctx, o, &o.Bumps[0], "")
-		}
-		return s.pix(ctx, Purchase{Kind: BuyOffer, Offer: o.ID})
+		return s.buy(ctx, cb.Offer, campaign)
 	case CallbackBump:
 		accepted, next, err := s.cfg.BumpStep(cb.Offer, cb.Bump, cb.Answers)
 		if err != nil {
@@ -262,9 +277,12 @@ func (s *session) callback(ctx context.Context) error {
 				return err
 			}
 			o, _ := s.cfg.Offer(cb.Offer)
-			return s.bump(ctx, o, next, cb.Answers)
+			return s.bump(ctx, o, next, cb.Answers, cb.Campaign)
 		}
-		return s.pix(ctx, Purchase{Kind: BuyOffer, Offer: cb.Offer, Bumps: accepted})
+		// A bump answer carries the campaign of the offer button pressed
+		// first (checked then); a forged one could only move the credit
+		// of a sale between the seller's own campaigns.
+		return s.pix(ctx, Purchase{Kind: BuyOffer, Offer: cb.Offer, Bumps: accepted, Campaign: cb.Campaign})
 	case CallbackDownsell:
 		if _, err := s.cfg.DownsellPrice(cb.Downsell, cb.Offer); err != nil {
 			return s.m.Answer(ctx, s.ev.CallbackID, s.cfg.Texts.Unavailable)
@@ -281,8 +299,40 @@ func (s *session) callback(ctx context.Context) error {
 	return s.m.Answer(ctx, s.ev.CallbackID, s.cfg.Texts.Unavailable)
 }
 
+// buy starts the purchase of an offer: its bumps one by one, then the PIX.
+// campaign is the remarketing campaign the sale is attributed to (0: none).
+func (s *session) buy(ctx context.Context, offerID string, campaign int64) error {
+	o, err := s.cfg.Offer(offerID)
+	if err != nil {
+		return s.m.Answer(ctx, s.ev.CallbackID, s.cfg.Texts.Unavailable)
+	}
+	if len(o.Bumps) > 0 {
+		if err := s.m.Answer(ctx, s.ev.CallbackID, ""); err != nil {
+			return err
+		}
+		return s.bump(ctx, o, &o.Bumps[0], "", campaign)
+	}
+	return s.pix(ctx, Purchase{Kind: BuyOffer, Offer: o.ID, Campaign: campaign})
+}
+
+// campaignClick counts the press of a campaign's offer button and returns
+// the campaign to attribute the sale to: 0 when the campaign did not reach
+// this lead through this bot (a stale or forged button still sells the
+// offer, without attribution).
+func (s *session) campaignClick(ctx context.Context, campaign int64) (int64, error) {
+	c, ok := s.e.store.(Campaigns)
+	if !ok {
+		return 0, nil
+	}
+	reached, err := c.CampaignClick(ctx, s.bot.SellerID, s.bot.ID, campaign, s.lead.ID, s.ev.CallbackID, s.e.now())
+	if err != nil || !reached {
+		return 0, err
+	}
+	return campaign, nil
+}
+
 // bump proposes one order bump; answers are the buyer's answers so far.
-func (s *session) bump(ctx context.Context, o *Offer, b *Bump, answers string) error {
+func (s *session) bump(ctx context.Context, o *Offer, b *Bump, answers string, campaign int64) error {
 	accepted, _, _ := s.cfg.BumpStep(o.ID, b.ID, answers+"n")
 	base, _ := s.cfg.OfferTotal(o.ID, accepted)
 	total := base + b.PriceCents
@@ -290,8 +340,10 @@ func (s *session) bump(ctx context.Context, o *Offer, b *Bump, answers string) e
 	accept, decline := orText(b.Accept, s.cfg.Texts.BumpAccept), orText(b.Decline, s.cfg.Texts.BumpDecline)
 	return s.send(ctx, Outgoing{Text: Render(b.Message.Text, s.vars(VarProduct, b.Name, VarAmount, b.PriceCents.String(),
 		VarTotal, total.String())), Media: b.Message.Media, Buttons: [][]Button{
-		{{Text: RenderPlain(accept, v), Data: BumpCallback(o.ID, b.ID, answers+"y")}},
-		{{Text: RenderPlain(decline, v), Data: BumpCallback(o.ID, b.ID, answers+"n")}},
+		{{Text: RenderPlain(accept, v), Data: Callback{Kind: CallbackBump, Offer: o.ID, Bump: b.ID, Answers: answers + "y",
+			Campaign: campaign}.Data()}},
+		{{Text: RenderPlain(decline, v), Data: Callback{Kind: CallbackBump, Offer: o.ID, Bump: b.ID, Answers: answers + "n",
+			Campaign: campaign}.Data()}},
 	}})
 }
 
