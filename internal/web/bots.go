@@ -64,17 +64,27 @@ func (h *Handler) botAction(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	case "delete":
 		err = h.bots.Delete(ctx, a, id)
 		flash = "flash.bot_deleted"
+	case "token":
+		if err := parseForm(w, r); err != nil {
+			return err
+		}
+		_, err = h.bots.ReplaceToken(ctx, a, id, strings.TrimSpace(r.PostForm.Get("token")))
+		flash = "flash.bot_token"
 	default:
 		return grimbots.Errorf(grimbots.ENOTFOUND, "no such action")
 	}
 	switch grimbots.ErrorCode(err) {
 	case "":
 		return h.redirect(w, r, "/bots", flash)
-	case grimbots.ECONFLICT, grimbots.EUNAVAILABLE:
+	case grimbots.ECONFLICT, grimbots.EUNAVAILABLE, grimbots.EINVALID:
 		// Not ready to sell, token refused, Telegram unreachable: say so on
 		// the list, with the way out.
 		v := h.newView(w, r, p, "bots.title", "bots")
 		v.Alert = errorText(err)
+		var e *grimbots.Error
+		if grimbots.ErrorCode(err) == grimbots.EINVALID && asError(err, &e) && len(e.Fields) > 0 {
+			v.Alert = fieldMessage(e.Fields[0].Message)
+		}
 		v.Form.Set("failed", itoa(id))
 		return h.botsPage(w, r, p, errorStatus[grimbots.ErrorCode(err)], v)
 	}

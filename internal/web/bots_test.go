@@ -114,3 +114,23 @@ func TestAddBotWizardAndBotPages(t *testing.T) {
 	post(t, other.Client, "/bots/"+id+"/stop", nil).RequireStatus(t, http.StatusNotFound)
 	post(t, other.Client, "/bots/"+id+"/sales/"+itoa(p.ID)+"/resend", nil).RequireStatus(t, http.StatusNotFound)
 }
+
+// A banned bot's token is replaced from the list; the bot keeps its funnel.
+func TestReplaceBotToken(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, apptest.SQLite)
+	seller, other := w.h.RegisterSeller("tito"), w.h.RegisterSeller("uma")
+	bot := w.addBot(t, seller, "velho_bot", "Loja do Tito")
+	path := "/bots/" + itoa(bot.ID) + "/token"
+	get(t, seller.Client, "/bots", http.StatusOK).one("form[action=" + path + "]")
+
+	res := post(t, seller.Client, path, form("token", "nada"))
+	res.RequireStatus(t, http.StatusUnprocessableEntity)
+	parse(t, res).requireText("Isto não é um token de bot")
+	post(t, other.Client, path, form("token", w.newToken("alheio_bot"))).RequireStatus(t, http.StatusNotFound)
+
+	requireRedirect(t, post(t, seller.Client, path, form("token", w.newToken("novo_bot"))), "/bots")
+	d := get(t, seller.Client, "/bots", http.StatusOK)
+	d.requireText("Loja do Tito", "@novo_bot", "Token trocado")
+	d.requireNoText("@velho_bot")
+}
