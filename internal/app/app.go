@@ -35,6 +35,7 @@ import (
 	"github.com/grimbots/grimbots/internal/payments"
 	"github.com/grimbots/grimbots/internal/pools"
 	"github.com/grimbots/grimbots/internal/ratelimit"
+	"github.com/grimbots/grimbots/internal/remarketing"
 	"github.com/grimbots/grimbots/internal/secretbox"
 	"github.com/grimbots/grimbots/internal/store"
 	"github.com/grimbots/grimbots/internal/telegram"
@@ -77,6 +78,9 @@ type App struct {
 	Keys     *secretbox.Keyring
 	Server   *httpserver.Server
 	Registry *prometheus.Registry
+
+	// Remarketing runs the sellers' campaigns.
+	Remarketing *remarketing.Service
 	// Pools runs the redirect pools.
 	Pools *pools.Service
 	// CacheMetrics are shared by every cache of the instance.
@@ -172,6 +176,9 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		OnChange: a.Pools.BotChanged,
 	}, opts.Clock, logger)
 	a.Bots.AddWorkers(workers)
+	if err := a.newRemarketing(engine, workers, opts.Clock, logger); err != nil {
+		return nil, err
+	}
 	a.intakeInterval = opts.IntakeInterval
 	if a.intakeInterval <= 0 {
 		a.intakeInterval = 5 * time.Second

@@ -125,7 +125,12 @@ func New(st *store.Store, engine *funnel.Engine, jobs Queue, cfg Config, now gri
 		cfg.Instance = hex.EncodeToString(b)
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: cfg.PollTimeout + 30*time.Second}
+		// Every bot talks to the same host: keep enough connections to
+		// it open for all the sends in flight (the default keeps 2, and
+		// a campaign would dial one per message).
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 1024, 1024
+		cfg.HTTPClient = &http.Client{Timeout: cfg.PollTimeout + 30*time.Second, Transport: tr}
 	}
 	return &Service{store: st, engine: engine, jobs: jobs, cfg: cfg, now: now, logger: logger,
 		files: storeFileIDs{st, now}, clients: map[int64]*cachedClient{}, inline: make(chan struct{}, 64)}

@@ -184,6 +184,20 @@ func (q *Queue) Stop(ctx context.Context) error {
 	return err
 }
 
+// AddQueue adds a queue of its own to the default one, working up to
+// maxWorkers jobs at once, and periodic jobs; call it before Start. An
+// insert-only queue (which works no jobs) ignores it.
+func (q *Queue) AddQueue(name string, maxWorkers int, periodic ...*river.PeriodicJob) error {
+	if !q.working {
+		return nil
+	}
+	if err := q.client.Queues().Add(name, river.QueueConfig{MaxWorkers: maxWorkers}); err != nil {
+		return fmt.Errorf("jobs: adding queue %s: %w", name, err)
+	}
+	q.client.PeriodicJobs().AddMany(periodic)
+	return nil
+}
+
 // Close releases the listener pool.
 func (q *Queue) Close() {
 	if q.listen != nil {
