@@ -216,7 +216,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		if !cfg.ServesWeb() {
 			return // worker role: /healthz, /readyz and /metrics only
 		}
-		apiHandler := api.New(mux, api.Deps{Auth: a.Auth, Payments: a.Payments, Sandbox: a.Store, Bots: a.Bots, Pools: a.Pools},
+		apiHandler := api.New(mux, api.Deps{Remarketing: a.Remarketing, Auth: a.Auth, Payments: a.Payments, Sandbox: a.Store, Bots: a.Bots, Pools: a.Pools},
 			api.Config{Version: buildinfo.Version, CookieSecure: cfg.CookieSecure(), Logger: logger})
 		// The job dashboard (River UI): admins only; its changes go through
 		// the cross-site protection like every other route.

@@ -19,6 +19,7 @@ import (
 	"github.com/grimbots/grimbots/internal/http/reqctx"
 	"github.com/grimbots/grimbots/internal/payments"
 	"github.com/grimbots/grimbots/internal/pools"
+	"github.com/grimbots/grimbots/internal/remarketing"
 )
 
 // Config configures the API.
@@ -32,6 +33,9 @@ type Config struct {
 
 // API holds the handlers' dependencies.
 type API struct {
+	// remarketing runs the campaigns.
+	remarketing *remarketing.Service
+
 	auth     *auth.Service
 	payments *payments.Service
 	bots     *bots.Service
@@ -67,6 +71,9 @@ var installOnce sync.Once
 
 // Deps are the services behind the API.
 type Deps struct {
+	// Remarketing runs the campaigns.
+	Remarketing *remarketing.Service
+
 	Auth     *auth.Service
 	Payments *payments.Service
 	// Sandbox is the sandbox bank's ledger (the store).
@@ -94,6 +101,7 @@ func New(mux *http.ServeMux, deps Deps, cfg Config) *API {
 		"token":   {Type: "http", Scheme: "bearer", Description: "Personal API token (`gbt_…`) created in the settings."},
 	}
 	a := &API{auth: deps.Auth, payments: deps.Payments, bots: deps.Bots, sandbox: deps.Sandbox, cfg: cfg, errs: errorMapper{logger: cfg.Logger}, cookie: sessionCookie}
+	a.remarketing = deps.Remarketing
 	a.pools = deps.Pools
 	if cfg.CookieSecure {
 		a.cookie = secureSessionCookie
@@ -106,6 +114,7 @@ func New(mux *http.ServeMux, deps Deps, cfg Config) *API {
 	a.registerGateways()
 	a.registerPayments()
 	a.registerBots()
+	a.registerCampaigns()
 	a.registerPools()
 	mux.Handle("GET /api/docs", a.docsHandler())
 	return a
