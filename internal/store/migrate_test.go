@@ -237,6 +237,7 @@ func storeFixture(t testing.TB, s *store.Store, name string) {
 	pool := storetest.AddPool(t, s, u.ID, name+"-pool", b.ID)
 	storetest.Must(t, s.AddPoolClicks(ctx, []grimbots.PoolClicks{{PoolID: pool.ID, SellerID: u.ID, BotID: b.ID, Day: "2026-03-14", Clicks: 1}}))
 
+	storetest.AddGamificationRows(t, s, u.ID, name, p)
 	for _, table := range tables(t, s.DB()) {
 		var n int
 		storetest.Must(t, s.DB().Primary().QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n))

@@ -293,6 +293,7 @@ func newSeller(t *testing.T, s *store.Store, name string) seller {
 		grimbots.AuditEntry{ActorID: &u.ID, Action: grimbots.AuditAPITokenCreate, CreatedAt: now}))
 	addPayments(t, s, &sl, name)
 	addBotRows(t, s, &sl, name)
+	addGamificationRows(t, s, &sl, name)
 	addCampaignRows(t, s, &sl, name)
 	addPoolRows(t, s, &sl, name)
 	// Reload: RecordLogin stamped the last login.
