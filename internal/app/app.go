@@ -24,7 +24,9 @@ import (
 	"github.com/grimbots/grimbots/internal/buildinfo"
 	"github.com/grimbots/grimbots/internal/cache"
 	"github.com/grimbots/grimbots/internal/config"
+	"github.com/grimbots/grimbots/internal/events"
 	"github.com/grimbots/grimbots/internal/funnel"
+	"github.com/grimbots/grimbots/internal/gamification"
 	"github.com/grimbots/grimbots/internal/gateway"
 	"github.com/grimbots/grimbots/internal/grimbots"
 	httpserver "github.com/grimbots/grimbots/internal/http"
@@ -85,6 +87,10 @@ type App struct {
 	Pools *pools.Service
 	// CacheMetrics are shared by every cache of the instance.
 	CacheMetrics *cache.Metrics
+	// Events is the live event bus; Gamification the ranking and
+	// achievements.
+	Events       events.Bus
+	Gamification *gamification.Service
 
 	intakeInterval time.Duration
 	stopIntake     func()
@@ -155,13 +161,19 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		}
 		limiter = ratelimit.NewRedis(a.Redis, redisPrefix(opts)+"rl:")
 	}
+	if err := a.newEvents(ctx, opts, logger); err != nil {
+		return nil, err
+	}
 
 	a.Payments = payments.New(a.Store, a.gatewayDrivers(opts), payments.Config{
 		PublicURL: cfg.PublicURL, Keys: a.Keys, BaseURLs: kindMap(cfg.GatewayBaseURLs),
 		SplitAccounts: kindMap(cfg.GatewaySplitAccounts), ChargeTTL: cfg.PixChargeTTL, ReuseWindow: cfg.PixReuseWindow,
-		HTTPClient: opts.GatewayHTTPClient, OnPaid: funnel.OnPaid, OnReversed: funnel.OnReversed,
+		HTTPClient: opts.GatewayHTTPClient, OnSale: a.publishSale,
+		OnPaid:     jobHooks(funnel.OnPaid, gamification.OnPaid),
+		OnReversed: jobHooks(funnel.OnReversed, gamification.OnReversed),
 	}, opts.Clock, logger, payments.NewMetrics(a.Registry))
 	a.Payments.AddWorkers(workers)
+	a.newGamification(workers, opts, logger)
 
 	var pauser telegram.Pauser = telegram.NewMemoryPauser(nil)
 	if a.Redis != nil {
@@ -216,8 +228,10 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		if !cfg.ServesWeb() {
 			return // worker role: /healthz, /readyz and /metrics only
 		}
-		apiHandler := api.New(mux, api.Deps{Remarketing: a.Remarketing, Auth: a.Auth, Payments: a.Payments, Sandbox: a.Store, Bots: a.Bots, Pools: a.Pools},
-			api.Config{Version: buildinfo.Version, CookieSecure: cfg.CookieSecure(), Logger: logger})
+		apiHandler := api.New(mux, api.Deps{Remarketing: a.Remarketing, Auth: a.Auth, Payments: a.Payments, Sandbox: a.Store, Bots: a.Bots,
+			Gamification: a.Gamification, Events: a.Events, Pools: a.Pools},
+			api.Config{Version: buildinfo.Version, CookieSecure: cfg.CookieSecure(), Logger: logger,
+				EventsHeartbeat: cfg.EventsHeartbeat})
 		// The job dashboard (River UI): admins only; its changes go through
 		// the cross-site protection like every other route.
 		mux.Handle(JobsUIPrefix+"/", apiHandler.AdminOnly(jobsUI))
@@ -356,6 +370,11 @@ func (a *App) Run(ctx context.Context) error {
 	a.Logger.Info("shutting down", "timeout", a.Config.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
 	defer cancel()
+	// Live event streams never end by themselves: end them, so that the
+	// HTTP drain does not wait for them.
+	if a.Events != nil {
+		_ = a.Events.Close()
+	}
 	if serr := a.Server.Shutdown(sctx); serr != nil {
 		a.Logger.Warn("HTTP shutdown did not finish in time", "err", serr)
 	}
@@ -385,6 +404,9 @@ func (a *App) closeResources() {
 	a.closePools()
 	if a.Jobs != nil {
 		a.Jobs.Close()
+	}
+	if a.Events != nil {
+		_ = a.Events.Close()
 	}
 	if a.Redis != nil {
 		_ = a.Redis.Close()

@@ -45,6 +45,9 @@ type Config struct {
 
 	TrustedProxies []netip.Prefix
 	SessionTTL     time.Duration
+	// EventsHeartbeat is how often live event streams send a heartbeat
+	// and check their credentials again.
+	EventsHeartbeat time.Duration
 
 	SMTP SMTPConfig
 

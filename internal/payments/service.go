@@ -57,6 +57,9 @@ type Config struct {
 	// inserted in the same transaction as the change.
 	OnPaid     func(p *grimbots.Payment) []grimbots.Job
 	OnReversed func(p *grimbots.Payment) []grimbots.Job
+	// OnSale is called by the sale's own job, after the sale committed
+	// (live feeds). It must not fail the job: errors are its own to log.
+	OnSale func(ctx context.Context, p *grimbots.Payment)
 }
 
 // Service implements payments.

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+
+	"github.com/grimbots/grimbots/internal/grimbots"
 )
 
 // ReconcileJob runs one reconciliation pass; it is a periodic job, so with
@@ -59,6 +61,9 @@ func (w *SaleWorker) Work(ctx context.Context, job *river.Job[PaymentPaidJob]) e
 	}
 	w.Service.logger.InfoContext(ctx, "sale confirmed", "seller_id", p.SellerID, "payment_id", p.ID, "reference", p.Reference,
 		"gateway", p.GatewayKind, "amount_cents", p.AmountCents, "status", p.Status)
+	if w.Service.cfg.OnSale != nil && p.Status == grimbots.PaymentPaid {
+		w.Service.cfg.OnSale(ctx, p)
+	}
 	return nil
 }
 

@@ -16,6 +16,8 @@ import (
 
 	"github.com/grimbots/grimbots/internal/auth"
 	"github.com/grimbots/grimbots/internal/bots"
+	"github.com/grimbots/grimbots/internal/events"
+	"github.com/grimbots/grimbots/internal/gamification"
 	"github.com/grimbots/grimbots/internal/http/reqctx"
 	"github.com/grimbots/grimbots/internal/payments"
 	"github.com/grimbots/grimbots/internal/pools"
@@ -29,6 +31,9 @@ type Config struct {
 	// on the session cookie.
 	CookieSecure bool
 	Logger       *slog.Logger
+	// EventsHeartbeat is how often a live event stream sends a comment
+	// and checks its credentials again (default 15 s).
+	EventsHeartbeat time.Duration
 }
 
 // API holds the handlers' dependencies.
@@ -44,6 +49,9 @@ type API struct {
 	errs     errorMapper
 	huma     huma.API
 	cookie   string
+
+	gamification *gamification.Service
+	events       events.Bus
 	// pools runs the redirect pools.
 	pools *pools.Service
 }
@@ -79,6 +87,10 @@ type Deps struct {
 	// Sandbox is the sandbox bank's ledger (the store).
 	Sandbox payments.SandboxLedger
 	Bots    *bots.Service
+	// Gamification serves the ranking and achievements; Events is the
+	// live event bus behind /api/v1/events.
+	Gamification *gamification.Service
+	Events       events.Bus
 	// Pools runs the redirect pools.
 	Pools *pools.Service
 }
@@ -103,6 +115,7 @@ func New(mux *http.ServeMux, deps Deps, cfg Config) *API {
 	a := &API{auth: deps.Auth, payments: deps.Payments, bots: deps.Bots, sandbox: deps.Sandbox, cfg: cfg, errs: errorMapper{logger: cfg.Logger}, cookie: sessionCookie}
 	a.remarketing = deps.Remarketing
 	a.pools = deps.Pools
+	a.gamification, a.events = deps.Gamification, deps.Events
 	if cfg.CookieSecure {
 		a.cookie = secureSessionCookie
 	}
@@ -114,6 +127,8 @@ func New(mux *http.ServeMux, deps Deps, cfg Config) *API {
 	a.registerGateways()
 	a.registerPayments()
 	a.registerBots()
+	a.registerGamification()
+	a.registerEvents()
 	a.registerCampaigns()
 	a.registerPools()
 	mux.Handle("GET /api/docs", a.docsHandler())
