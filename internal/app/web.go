@@ -7,8 +7,11 @@ import (
 
 // newDashboard builds the seller and admin dashboard (HTML pages).
 func (a *App) newDashboard(now grimbots.Clock) (*web.Handler, error) {
+	cfg := web.Config{CookieSecure: a.Config.CookieSecure(), PublicURL: a.Config.PublicURL, Now: now,
+		JobsURL: JobsUIPrefix + "/"}
+	if a.Events != nil {
+		cfg.EventsURL = "/api/v1/events" // the API's stream of the seller's live events
+	}
 	return web.New(web.Deps{Auth: a.Auth, Payments: a.Payments, Bots: a.Bots, Stats: a.Store, Sandbox: a.Store,
-		Logger: a.Logger},
-		web.Config{CookieSecure: a.Config.CookieSecure(), PublicURL: a.Config.PublicURL, Now: now,
-			JobsURL: JobsUIPrefix + "/"})
+		Logger: a.Logger}, cfg)
 }
