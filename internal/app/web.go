@@ -13,5 +13,6 @@ func (a *App) newDashboard(now grimbots.Clock) (*web.Handler, error) {
 		cfg.EventsURL = "/api/v1/events" // the API's stream of the seller's live events
 	}
 	return web.New(web.Deps{Auth: a.Auth, Payments: a.Payments, Bots: a.Bots, Stats: a.Store, Sandbox: a.Store,
-		Logger: a.Logger}, cfg)
+		Campaigns: a.Remarketing,
+		Logger:    a.Logger}, cfg)
 }

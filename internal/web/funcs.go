@@ -82,6 +82,7 @@ var templateFuncs = template.FuncMap{
 	},
 	"add":  func(a, b int) int { return a + b },
 	"itoa": itoa,
+	"list": func(items ...string) []string { return items },
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {

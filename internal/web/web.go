@@ -21,6 +21,7 @@ import (
 	"github.com/grimbots/grimbots/internal/bots"
 	"github.com/grimbots/grimbots/internal/grimbots"
 	"github.com/grimbots/grimbots/internal/payments"
+	"github.com/grimbots/grimbots/internal/remarketing"
 )
 
 // StatsStore is the read side the dashboard needs beyond the services:
@@ -38,6 +39,8 @@ type Deps struct {
 	Payments *payments.Service
 	Bots     *bots.Service
 	Stats    StatsStore
+	// Campaigns is the remarketing service (nil: no campaign pages).
+	Campaigns *remarketing.Service
 	// Sandbox is the sandbox bank's ledger, for settling test charges.
 	Sandbox payments.SandboxLedger
 	Logger  *slog.Logger
@@ -61,15 +64,16 @@ type Config struct {
 
 // Handler serves the dashboard.
 type Handler struct {
-	auth     *auth.Service
-	payments *payments.Service
-	bots     *bots.Service
-	stats    StatsStore
-	sandbox  payments.SandboxLedger
-	logger   *slog.Logger
-	cfg      Config
-	cookie   string
-	pages    *pages
+	auth      *auth.Service
+	payments  *payments.Service
+	bots      *bots.Service
+	stats     StatsStore
+	sandbox   payments.SandboxLedger
+	campaigns *remarketing.Service
+	logger    *slog.Logger
+	cfg       Config
+	cookie    string
+	pages     *pages
 }
 
 // New parses the templates and returns the dashboard.
@@ -81,7 +85,7 @@ func New(deps Deps, cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{auth: deps.Auth, payments: deps.Payments, bots: deps.Bots, stats: deps.Stats, sandbox: deps.Sandbox,
+	h := &Handler{auth: deps.Auth, payments: deps.Payments, bots: deps.Bots, stats: deps.Stats, sandbox: deps.Sandbox, campaigns: deps.Campaigns,
 		logger: deps.Logger,
 		cfg:    cfg, cookie: sessionCookie, pages: p}
 	if cfg.CookieSecure {
@@ -132,6 +136,14 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("GET /bots/{id}/leads", h.seller(h.showLeads))
 	mux.Handle("GET /bots/{id}/sales", h.seller(h.showBotSales))
 	mux.Handle("POST /bots/{id}/sales/{payment}/resend", h.seller(h.resendDelivery))
+
+	if h.campaigns != nil {
+		mux.Handle("GET /campaigns", h.seller(h.showCampaigns))
+		mux.Handle("GET /campaigns/new", h.seller(h.showNewCampaign))
+		mux.Handle("POST /campaigns", h.seller(h.createCampaign))
+		mux.Handle("GET /campaigns/{id}", h.seller(h.showCampaign))
+		mux.Handle("POST /campaigns/{id}/{action}", h.seller(h.campaignAction))
+	}
 
 	// Admin area (admins only; sellers and impersonated sessions get 403).
 	mux.Handle("GET /admin", h.admin(h.showAdmin))
