@@ -26,6 +26,9 @@ type clicks struct {
 
 	mu      sync.Mutex
 	pending map[clickKey]int64
+	// flushing serialises flushes: a flush returns only once every click
+	// counted before it was written (or kept for the next attempt).
+	flushing sync.Mutex
 
 	stop      chan struct{}
 	done      chan struct{}
@@ -63,6 +66,8 @@ func (c *clicks) run() {
 
 // flush writes the pending counts; on failure they are merged back.
 func (c *clicks) flush(ctx context.Context) error {
+	c.flushing.Lock()
+	defer c.flushing.Unlock()
 	c.mu.Lock()
 	batch := c.pending
 	if len(batch) == 0 {
