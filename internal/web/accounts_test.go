@@ -133,3 +133,18 @@ func TestNotFoundPage(t *testing.T) {
 		t.Errorf("an unknown API path for a browser: %s", res)
 	}
 }
+
+// Forms posted from another site are refused before any page code runs.
+func TestCrossSiteFormsRefused(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t, apptest.Options{})
+	seller := h.RegisterSeller("xena")
+	for _, path := range []string{"/logout-all", "/settings/tokens", "/bots", "/login"} {
+		res := seller.Client.Do("POST", path, []byte("name=x"), "Content-Type", "application/x-www-form-urlencoded",
+			"Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example")
+		res.RequireStatus(t, http.StatusForbidden)
+	}
+	get(t, seller.Client, "/dashboard", http.StatusOK) // still logged in
+	d := get(t, seller.Client, "/settings", http.StatusOK)
+	d.requireText("Nenhum token criado.")
+}
