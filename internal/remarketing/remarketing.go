@@ -14,16 +14,17 @@
 // no recipient is left.
 //
 // Each lead is messaged at most once per campaign, and exactly once unless
-// a process dies mid-request. A recipient is claimed (queued → sending,
-// a conditional update naming the run) when its send's turn has come,
-// right before the request to Telegram, and settled after it. A send that
-// Telegram certainly did not take (an error answer, 429 included, or no
-// connection) goes back to the queue; one whose fate is unknown (a timeout,
-// a process killed during the request) is never repeated: the next run
-// settles the claims a dead run left as failed, reason "uncertain".
-// Telegram has no idempotency key, so that window — the duration of one
-// HTTP request per in-flight send — is where exactly-once becomes
-// at-most-once.
+// a process dies mid-send. Of a bot's sends, the one whose turn comes next
+// claims its recipient (queued → sending, a conditional update naming the
+// run), waits for the limiter, and passes the turn on as its request
+// leaves; the outcome is settled after Telegram answers. A send that
+// certainly delivered nothing (refused before its request left, an error
+// answer, 429 included, or no connection) goes back to the queue. One
+// whose fate is unknown (a timeout, a process killed during the request)
+// is never repeated: the next run settles the claims a dead run left as
+// failed, reason "uncertain". Telegram has no idempotency key, so that
+// window — the claimed send of each bot waiting for its turn, and the
+// requests in flight — is where exactly-once becomes at-most-once.
 package remarketing
 
 import (

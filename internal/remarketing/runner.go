@@ -13,12 +13,8 @@ import (
 
 	"github.com/grimbots/grimbots/internal/funnel"
 	"github.com/grimbots/grimbots/internal/grimbots"
+	"github.com/grimbots/grimbots/internal/store"
 	"github.com/grimbots/grimbots/internal/telegram"
-)
-
-var (
-	errStopping  = errors.New("remarketing: the run is stopping")
-	errNotQueued = errors.New("remarketing: the recipient is no longer queued")
 )
 
 // runner is one round of a RunJob: it sends the campaign to the queued
@@ -41,8 +37,12 @@ type runner struct {
 	pausedFor atomic.Int64 // a retry_after, in nanoseconds
 	// inFlight counts recipients handed to senders and not settled yet.
 	inFlight sync.WaitGroup
-	// turn is held by the one send waiting for the bot's turn.
-	turn chan struct{}
+	// turn is held by the one send waiting for the bot's turn, deck by
+	// the next one (see send).
+	turn, deck chan struct{}
+	// sent takes the recipients whose message Telegram accepted, to be
+	// recorded in batches (see flushSent).
+	sent chan int64
 }
 
 func newRunID() int64 {
@@ -62,7 +62,8 @@ func (s *Service) run(ctx context.Context, j RunJob) error {
 	if c.Status != grimbots.CampaignSending {
 		return nil // paused or cancelled: resume queues the runners again
 	}
-	r := &runner{s: s, job: j, c: c, runID: newRunID(), turn: make(chan struct{}, 1)}
+	r := &runner{s: s, job: j, c: c, runID: newRunID(), turn: make(chan struct{}, 1),
+		deck: make(chan struct{}, 1)}
 	// Only one run of this campaign and bot is alive at a time, so a claim
 	// left by another run was interrupted: it may have been delivered.
 	if n, err := s.store.SettleOrphans(ctx, j.SellerID, j.CampaignID, j.BotID, r.runID); err != nil {
@@ -111,18 +112,22 @@ func (r *runner) giveUp(ctx context.Context, reason, why string) error {
 func (r *runner) round(ctx context.Context) error {
 	s := r.s
 	work := make(chan grimbots.Recipient)
+	r.sent = make(chan int64, 4*sentBatchSize)
+	flushed := make(chan struct{})
+	go r.flushSent(ctx, flushed)
 	var senders sync.WaitGroup
 	for range s.cfg.Senders {
 		senders.Go(func() {
 			for rc := range work {
 				r.send(ctx, rc)
-				r.inFlight.Done()
 			}
 		})
 	}
 	defer func() {
 		close(work)
 		senders.Wait()
+		close(r.sent)
+		<-flushed
 	}()
 	deadline := time.Now().Add(s.cfg.Round)
 	var cooldown *time.Time
@@ -228,69 +233,89 @@ func (r *runner) checkStatus(ctx context.Context, last *time.Time) error {
 	return nil
 }
 
-// send sends the message to one recipient. The recipient is claimed when
-// the send's turn has come (telegram.WithTurn), right before the request;
-// until then a stop or a crash leaves it queued.
+// send sends the message to one recipient. One send of the bot at a time
+// is on deck and claims its recipient; then it holds the turn, waits for
+// the bot's turn (the client's limiter) and passes the turn on as its
+// request leaves. Its outcome is recorded before it counts as done
+// (inFlight): a sent one by flushSent.
 func (r *runner) send(ctx context.Context, rc grimbots.Recipient) {
+	batched := false
+	defer func() {
+		if !batched {
+			r.inFlight.Done()
+		}
+	}()
 	if r.stop.Load() || ctx.Err() != nil {
 		return
 	}
-	// One send at a time waits for the bot's turn, the others asleep here:
-	// the limiter would wake every waiting send at each slot. The turn
-	// passes on when it comes, while this send's request is on its way.
+	// The other sends wait asleep here: the limiter would wake every
+	// waiting send at each slot. The send on deck claims its recipient
+	// while the one holding the turn waits for the limiter: the claim's
+	// latency is hidden, and it never sits between the limiter and the
+	// request (where it would bunch requests past Telegram's pace).
 	select {
-	case r.turn <- struct{}{}:
+	case r.deck <- struct{}{}:
 	case <-ctx.Done():
 		return
 	}
-	var once sync.Once
-	pass := func() { once.Do(func() { <-r.turn }) }
-	defer pass()
-	claimed := false
-	turn := telegram.WithTurn(ctx, func(ctx context.Context) error {
-		pass()
-		if r.stop.Load() {
-			return errStopping
-		}
-		ok, err := r.s.store.ClaimRecipient(ctx, r.job.SellerID, r.job.CampaignID, rc.LeadID, r.runID)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return errNotQueued
-		}
-		claimed = true
-		return nil
-	})
-	err := r.m.Send(turn, rc.ChatID, r.msg.to(rc))
-	if claimed {
-		r.settle(ctx, rc, err)
+	var leaveDeck, pass sync.Once
+	offDeck := func() { leaveDeck.Do(func() { <-r.deck }) }
+	defer offDeck()
+	if r.stop.Load() {
 		return
 	}
-	// Nothing was sent: the recipient stays queued for this round's next
-	// pass or a later run.
+	ok, err := r.s.store.ClaimRecipient(ctx, r.job.SellerID, r.job.CampaignID, rc.LeadID, r.runID)
+	if err != nil || !ok {
+		if err != nil && ctx.Err() == nil {
+			r.s.logger.WarnContext(ctx, "could not claim a campaign recipient", "campaign_id", r.c.ID, "err", err)
+		}
+		return // taken by another run, skipped or cancelled; or tried again by the next pass
+	}
+	select {
+	case r.turn <- struct{}{}:
+		offDeck()
+	case <-ctx.Done():
+		r.unsent(ctx, rc, ctx.Err())
+		return
+	}
+	passTurn := func() { pass.Do(func() { <-r.turn }) }
+	defer passTurn()
+	left := false
+	turn := telegram.WithTurn(ctx, func(context.Context) error {
+		left = true
+		passTurn()
+		return nil
+	})
+	err = r.m.Send(turn, rc.ChatID, r.msg.to(rc))
+	switch {
+	case err == nil:
+		batched = true
+		r.sent <- rc.LeadID
+	case left:
+		r.settle(ctx, rc, err)
+	default:
+		r.unsent(ctx, rc, err)
+	}
+}
+
+// unsent handles a claimed send that failed before its request left:
+// nothing was delivered.
+func (r *runner) unsent(ctx context.Context, rc grimbots.Recipient, err error) {
+	res := grimbots.RecipientResult{SellerID: r.job.SellerID, CampaignID: r.job.CampaignID, LeadID: rc.LeadID, RunID: r.runID,
+		Status: grimbots.RecipientQueued, Error: err.Error(), At: r.s.now()}
 	var ra *telegram.RetryAfterError
 	switch {
+	case errors.Is(err, telegram.ErrBadRequest):
+		// Refused by the client's own checks: it would be every time.
+		res.Status, res.Reason = grimbots.RecipientFailed, grimbots.ReasonRejected
 	case errors.As(err, &ra):
 		// The bot is paused (a 429) for longer than the client waits.
 		r.pausedFor.Store(int64(ra.After))
 		r.stop.Store(true)
-	case errors.Is(err, telegram.ErrBadRequest):
-		// Refused by the client's own checks: it would be every time.
-		r.reject(ctx, rc, err)
-	case err != nil && ctx.Err() == nil && !errors.Is(err, errNotQueued) && !errors.Is(err, errStopping):
+	case ctx.Err() == nil:
 		r.s.logger.WarnContext(ctx, "campaign send not attempted", "campaign_id", r.c.ID, "bot_id", r.job.BotID, "err", err)
 	}
-}
-
-// reject fails a recipient whose message the client refused to send.
-func (r *runner) reject(ctx context.Context, rc grimbots.Recipient, cause error) {
-	ok, err := r.s.store.ClaimRecipient(ctx, r.job.SellerID, r.job.CampaignID, rc.LeadID, r.runID)
-	if err != nil || !ok {
-		return
-	}
-	r.record(ctx, grimbots.RecipientResult{SellerID: r.job.SellerID, CampaignID: r.job.CampaignID, LeadID: rc.LeadID,
-		RunID: r.runID, Status: grimbots.RecipientFailed, Reason: grimbots.ReasonRejected, Error: cause.Error(), At: r.s.now()})
+	r.record(ctx, res)
 }
 
 // settle records the outcome of a claimed send.
@@ -333,19 +358,77 @@ func (r *runner) settle(ctx context.Context, rc grimbots.Recipient, err error) {
 	r.record(ctx, res)
 }
 
+// Sent recipients are recorded in batches of up to sentBatchSize, at most
+// sentBatchWait after the first of a batch: one write for many sends. A
+// crash before a batch is written leaves its recipients claimed, and the
+// next run settles them as uncertain: never sent twice.
+const (
+	sentBatchSize = store.SentBatch
+	sentBatchWait = 250 * time.Millisecond
+)
+
+// flushSent records the recipients received on r.sent until it is closed,
+// then closes flushed.
+func (r *runner) flushSent(ctx context.Context, flushed chan<- struct{}) {
+	defer close(flushed)
+	batch := make([]int64, 0, sentBatchSize)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		r.write(ctx, "sent", func(ctx context.Context) error {
+			_, err := r.s.store.SettleSent(ctx, r.job.SellerID, r.job.CampaignID, r.runID, batch, r.s.now())
+			return err
+		})
+		for range batch {
+			r.inFlight.Done()
+		}
+		batch = batch[:0]
+	}
+	for {
+		select {
+		case id, ok := <-r.sent:
+			if !ok {
+				flush()
+				return
+			}
+			if len(batch) == 0 {
+				timer.Reset(sentBatchWait)
+			}
+			if batch = append(batch, id); len(batch) == sentBatchSize {
+				timer.Stop()
+				flush()
+			}
+		case <-timer.C:
+			flush()
+		}
+	}
+}
+
 // record writes an outcome, even while the job is being cancelled (the
 // send happened); a recipient whose outcome cannot be written stays
 // claimed and the next run settles it as uncertain.
 func (r *runner) record(ctx context.Context, res grimbots.RecipientResult) {
+	r.write(ctx, res.Status, func(ctx context.Context) error {
+		_, err := r.s.store.SettleRecipient(ctx, res)
+		return err
+	})
+}
+
+// write runs a write of outcomes with a few retries, even while the job is
+// being cancelled.
+func (r *runner) write(ctx context.Context, what string, fn func(context.Context) error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	var err error
 	for attempt := range 3 {
-		if _, err = r.s.store.SettleRecipient(ctx, res); err == nil {
+		if err = fn(ctx); err == nil {
 			return
 		}
 		time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
 	}
-	r.s.logger.ErrorContext(ctx, "could not record a campaign send; it will count as uncertain", "campaign_id", res.CampaignID,
-		"lead_id", res.LeadID, "status", res.Status, "err", err)
+	r.s.logger.ErrorContext(ctx, "could not record campaign sends; they will count as uncertain", "campaign_id", r.job.CampaignID,
+		"bot_id", r.job.BotID, "outcome", what, "err", err)
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/grimbots/grimbots/internal/grimbots"
@@ -102,7 +105,8 @@ func affected(res sql.Result, err error) (int64, error) {
 }
 
 // SettleRecipient records the outcome of a claimed send, only if the
-// recipient is still claimed by r.RunID.
+// recipient is still claimed by r.RunID. A recipient put back in the queue
+// of a cancelled campaign is skipped instead.
 func (s *Store) SettleRecipient(ctx context.Context, r grimbots.RecipientResult) (bool, error) {
 	var res sql.Result
 	var err error
@@ -116,8 +120,12 @@ func (s *Store) SettleRecipient(ctx context.Context, r grimbots.RecipientResult)
 		if r.Attempt {
 			attempt = 1
 		}
-		res, err = s.db.hot.ExecContext(ctx, `UPDATE campaign_recipients SET status = 'queued', attempts = attempts + $1,
-			next_attempt_at = $2, error = $3
+		// Back in the queue, unless the campaign was cancelled meanwhile
+		// (its cancel skipped the queue): then skipped too.
+		res, err = s.db.hot.ExecContext(ctx, `UPDATE campaign_recipients
+			SET status = CASE WHEN EXISTS (SELECT 1 FROM campaigns c WHERE c.id = $4 AND c.status = 'cancelled') THEN 'skipped' ELSE 'queued' END,
+			reason = CASE WHEN EXISTS (SELECT 1 FROM campaigns c WHERE c.id = $4 AND c.status = 'cancelled') THEN 'cancelled' ELSE reason END,
+			attempts = attempts + $1, next_attempt_at = $2, error = $3
 			WHERE campaign_id = $4 AND lead_id = $5 AND seller_id = $6 AND status = 'sending' AND run_id = $7`,
 			attempt, timeArg(r.RetryAt), truncate(r.Error, 500), r.CampaignID, r.LeadID, r.SellerID, r.RunID)
 	default:
@@ -127,6 +135,40 @@ func (s *Store) SettleRecipient(ctx context.Context, r grimbots.RecipientResult)
 	}
 	return one(res, err)
 }
+
+// SettleSent records that the recipients (lead ids) a run claimed were
+// sent at at, SentBatch per statement; it returns how many were still
+// claimed by runID. Many sends share one write this way.
+func (s *Store) SettleSent(ctx context.Context, sellerID, campaignID, runID int64, leadIDs []int64, at time.Time) (int64, error) {
+	var total int64
+	for chunk := range slices.Chunk(leadIDs, SentBatch) {
+		args := []any{at, campaignID, sellerID, runID}
+		for i := range SentBatch {
+			// A short batch repeats its last id: every statement has the
+			// same text, prepared once.
+			args = append(args, chunk[min(i, len(chunk)-1)])
+		}
+		n, err := affected(s.db.hot.ExecContext(ctx, `UPDATE campaign_recipients SET status = 'sent', sent_at = $1, error = ''
+			WHERE campaign_id = $2 AND seller_id = $3 AND run_id = $4 AND status = 'sending' AND lead_id IN (`+sentMarks+`)`, args...))
+		if err != nil {
+			return total, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+// SentBatch is how many recipients one SettleSent statement records.
+const SentBatch = 64
+
+// sentMarks are SettleSent's placeholders of lead ids: $5, …
+var sentMarks = func() string {
+	marks := make([]string, SentBatch)
+	for i := range marks {
+		marks[i] = fmt.Sprintf("$%d", i+5)
+	}
+	return strings.Join(marks, ", ")
+}()
 
 // SettleOrphans fails, as uncertain, the recipients of one bot of a
 // campaign left claimed by a run other than runID: that run died between

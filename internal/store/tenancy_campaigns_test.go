@@ -30,6 +30,7 @@ func init() {
 		"NextRecipients":     scoped(checkNextRecipients),
 		"ClaimRecipient":     scoped(checkClaimRecipient),
 		"SettleRecipient":    scoped(checkSettleRecipient),
+		"SettleSent":         scoped(checkSettleSent),
 		"SettleOrphans":      scoped(checkSettleOrphans),
 		"FailQueued":         scoped(checkFailQueued),
 		"CampaignClick":      scoped(checkCampaignClick),
@@ -221,6 +222,15 @@ func checkSettleRecipient(t *testing.T, w *world) {
 			if err != nil || ok {
 				t.Errorf("SettleRecipient(A, B's %d, %s) = %v, %v", c.ID, status, ok, err)
 			}
+		}
+	}
+}
+
+func checkSettleSent(t *testing.T, w *world) {
+	for _, c := range w.b.campaigns.all() {
+		n, err := w.s.SettleSent(context.Background(), w.a.user.ID, c.ID, 77, []int64{w.b.lead, w.a.lead}, now)
+		if err != nil || n != 0 {
+			t.Errorf("SettleSent(A, B's %d) = %d, %v", c.ID, n, err)
 		}
 	}
 }

@@ -10,10 +10,10 @@ type turnKey struct{}
 // made. An error from fn cancels that send, which returns the error
 // unwrapped and calls nothing.
 //
-// It lets a sender record its intent durably at the last possible moment:
-// a remarketing send claims its recipient in fn, so a crash while the send
-// waits for its turn leaves the recipient unclaimed, to be sent by the next
-// run, and only a crash during the request itself leaves it in doubt.
+// It tells a sender that its request is leaving: a remarketing runner lets
+// the next send of the same bot start waiting for its turn then, so that
+// one send at a time waits in the limiter, and knows whether a failed send
+// could have reached Telegram.
 func WithTurn(ctx context.Context, fn func(context.Context) error) context.Context {
 	return context.WithValue(ctx, turnKey{}, fn)
 }

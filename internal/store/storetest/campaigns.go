@@ -30,6 +30,7 @@ var campaignCases = []testCase{
 
 	{"Recipient/ClaimOnce", testRecipientClaimOnce},
 	{"Recipient/SettleOnlyByItsRun", testRecipientSettle},
+	{"Recipient/SettleSentInBatches", testRecipientSettleSent},
 	{"Recipient/RequeueAndRetryAt", testRecipientRequeue},
 	{"Recipient/SkipsBlockedAndCooldown", testRecipientSkips},
 	{"Recipient/OrphansUncertain", testRecipientOrphans},
@@ -626,6 +627,46 @@ func testRecipientSettle(t *testing.T, s *store.Store) {
 	}
 }
 
+func testRecipientSettleSent(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	c, _, leads := sendingCampaign(t, s, 5)
+	for _, l := range leads[:3] {
+		claim(t, s, c, l.ID, 5)
+	}
+	claim(t, s, c, leads[3].ID, 6) // another run's
+	at := Epoch.Add(time.Minute)
+	n, err := s.SettleSent(ctx, c.SellerID, c.ID, 5, []int64{leads[0].ID, leads[1].ID, leads[2].ID, leads[3].ID, leads[4].ID}, at)
+	if err != nil || n != 3 {
+		t.Fatalf("SettleSent = %d, %v; want the 3 claimed by the run", n, err)
+	}
+	for i, want := range []string{grimbots.RecipientSent, grimbots.RecipientSent, grimbots.RecipientSent, grimbots.RecipientSending,
+		grimbots.RecipientQueued} {
+		if st, _ := RecipientStatus(t, s, c.ID, leads[i].ID); st != want {
+			t.Errorf("lead %d: %s, want %s", i, st, want)
+		}
+	}
+	if n, err := s.SettleSent(ctx, c.SellerID, c.ID, 5, []int64{leads[0].ID}, at); err != nil || n != 0 {
+		t.Fatalf("settled twice: %d %v", n, err)
+	}
+	if n, err := s.SettleSent(ctx, c.SellerID, c.ID, 5, nil, at); err != nil || n != 0 {
+		t.Fatalf("empty batch: %d %v", n, err)
+	}
+	// More than a statement's worth.
+	sh := newShop(t, s, "bia")
+	var ids []int64
+	for range store.SentBatch + 3 {
+		ids = append(ids, sh.lead(t, s, sh.bot1, Epoch).ID)
+	}
+	c2 := NewCampaign(t, s, sh.seller.ID, "many", []int64{sh.bot1.ID})
+	StartCampaign(t, s, c2)
+	for _, id := range ids {
+		claim(t, s, c2, id, 9)
+	}
+	if n, err := s.SettleSent(ctx, c2.SellerID, c2.ID, 9, ids, at); err != nil || n != int64(len(ids)) {
+		t.Fatalf("SettleSent of %d = %d, %v", len(ids), n, err)
+	}
+}
+
 func testRecipientRequeue(t *testing.T, s *store.Store) {
 	ctx := context.Background()
 	c, sh, leads := sendingCampaign(t, s, 2)
@@ -653,6 +694,17 @@ func testRecipientRequeue(t *testing.T, s *store.Store) {
 	if len(list) != 1 || list[0].LeadID != leads[0].ID || list[0].Attempts != 1 || list[0].ChatID != leads[0].ChatID ||
 		list[0].FirstName != leads[0].FirstName {
 		t.Fatalf("due retry %+v", list)
+	}
+	// A claim given back after the campaign was cancelled: skipped, as the
+	// cancel skipped the rest of the queue.
+	claim(t, s, c, leads[0].ID, 2)
+	transition(t, s, c, []string{grimbots.CampaignSending}, grimbots.CampaignCancelled, retry)
+	if ok, err := s.SettleRecipient(ctx, grimbots.RecipientResult{SellerID: c.SellerID, CampaignID: c.ID, LeadID: leads[0].ID,
+		RunID: 2, Status: grimbots.RecipientQueued, At: retry}); err != nil || !ok {
+		t.Fatalf("requeue after cancel: %v %v", ok, err)
+	}
+	if st, reason := RecipientStatus(t, s, c.ID, leads[0].ID); st != grimbots.RecipientSkipped || reason != grimbots.ReasonCancelled {
+		t.Fatalf("requeued after cancel: %s %s", st, reason)
 	}
 	// Keyset: after the last lead, nothing.
 	if ids, last, _ := next(t, s, c, b, leads[1].ID, 10, retry, nil); len(ids) != 0 || last != leads[1].ID {
