@@ -39,6 +39,7 @@ import (
 	"github.com/grimbots/grimbots/internal/ratelimit"
 	"github.com/grimbots/grimbots/internal/remarketing"
 	"github.com/grimbots/grimbots/internal/secretbox"
+	"github.com/grimbots/grimbots/internal/stats"
 	"github.com/grimbots/grimbots/internal/store"
 	"github.com/grimbots/grimbots/internal/telegram"
 )
@@ -87,6 +88,8 @@ type App struct {
 	Pools *pools.Service
 	// CacheMetrics are shared by every cache of the instance.
 	CacheMetrics *cache.Metrics
+	// Stats are the dashboard's statistics, cached.
+	Stats *stats.Cached
 	// Events is the live event bus; Gamification the ranking and
 	// achievements.
 	Events       events.Bus
@@ -165,12 +168,14 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		return nil, err
 	}
 
+	a.Stats = a.newStats(opts)
 	a.Payments = payments.New(a.Store, a.gatewayDrivers(opts), payments.Config{
 		PublicURL: cfg.PublicURL, Keys: a.Keys, BaseURLs: kindMap(cfg.GatewayBaseURLs),
 		SplitAccounts: kindMap(cfg.GatewaySplitAccounts), ChargeTTL: cfg.PixChargeTTL, ReuseWindow: cfg.PixReuseWindow,
 		HTTPClient: opts.GatewayHTTPClient, OnSale: a.publishSale,
-		OnPaid:     jobHooks(funnel.OnPaid, gamification.OnPaid),
-		OnReversed: jobHooks(funnel.OnReversed, gamification.OnReversed),
+		OnPaid:      jobHooks(funnel.OnPaid, gamification.OnPaid),
+		OnReversed:  jobHooks(funnel.OnReversed, gamification.OnReversed),
+		AfterChange: func(ctx context.Context, p *grimbots.Payment) { a.invalidateStats(ctx, p.SellerID) },
 	}, opts.Clock, logger, payments.NewMetrics(a.Registry))
 	a.Payments.AddWorkers(workers)
 	a.newGamification(workers, opts, logger)
@@ -181,6 +186,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 	}
 	a.Pools = a.newPools(opts, logger)
 	engine := funnel.NewEngine(a.Store, a.Payments, a.Jobs, opts.Clock)
+	engine.OnNewLead = func(ctx context.Context, l *grimbots.Lead) { a.invalidateStats(ctx, l.SellerID) }
 	a.Bots = bots.New(a.Store, engine, a.Jobs, bots.Config{
 		PublicURL: cfg.PublicURL, Mode: cfg.TelegramUpdates, TelegramAPIURL: cfg.TelegramAPIURL, SecretKey: cfg.SecretKey,
 		Keys: a.Keys, Limiter: limiter, Pauser: pauser, PollTimeout: opts.PollTimeout,
@@ -229,7 +235,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 			return // worker role: /healthz, /readyz and /metrics only
 		}
 		apiHandler := api.New(mux, api.Deps{Remarketing: a.Remarketing, Auth: a.Auth, Payments: a.Payments, Sandbox: a.Store, Bots: a.Bots,
-			Gamification: a.Gamification, Events: a.Events, Pools: a.Pools},
+			Gamification: a.Gamification, Events: a.Events, Pools: a.Pools, Stats: a.Stats},
 			api.Config{Version: buildinfo.Version, CookieSecure: cfg.CookieSecure(), Logger: logger,
 				EventsHeartbeat: cfg.EventsHeartbeat})
 		// The job dashboard (River UI): admins only; its changes go through

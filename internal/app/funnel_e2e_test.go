@@ -55,14 +55,20 @@ func shopConfig() *funnel.Config {
 
 func newShop(t *testing.T, engine, mode string, share *apptest.Harness, tg *telegramtest.Server) *shop {
 	t.Helper()
+	return openShop(t, apptest.Options{Engine: engine, Share: share, SelfPublicURL: mode == "webhook"}, mode, tg)
+}
+
+// openShop is newShop with the instance's options (o.Env is replaced).
+func openShop(t *testing.T, o apptest.Options, mode string, tg *telegramtest.Server) *shop {
+	t.Helper()
 	if tg == nil {
 		tg = telegramtest.New(t)
 	}
 	s := &shop{tg: tg}
 	s.tgBot = tg.AddBot(shopToken, "loja_da_ana_bot")
-	s.h = apptest.New(t, apptest.Options{Engine: engine, Share: share, SelfPublicURL: mode == "webhook",
-		Env: map[string]string{"TELEGRAM_API_URL": tg.URL, "TELEGRAM_UPDATES": mode}})
-	if share != nil {
+	o.Env = map[string]string{"TELEGRAM_API_URL": tg.URL, "TELEGRAM_UPDATES": mode}
+	s.h = apptest.New(t, o)
+	if o.Share != nil {
 		return s
 	}
 	ctx := t.Context()

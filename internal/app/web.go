@@ -12,7 +12,7 @@ func (a *App) newDashboard(now grimbots.Clock) (*web.Handler, error) {
 	if a.Events != nil {
 		cfg.EventsURL = "/api/v1/events" // the API's stream of the seller's live events
 	}
-	return web.New(web.Deps{Auth: a.Auth, Payments: a.Payments, Bots: a.Bots, Stats: a.Store, Sandbox: a.Store,
-		Campaigns: a.Remarketing,
-		Logger:    a.Logger}, cfg)
+	return web.New(web.Deps{Auth: a.Auth, Payments: a.Payments, Bots: a.Bots, Stats: a.Stats, Sandbox: a.Store,
+		Campaigns: a.Remarketing, Pools: a.Pools, Gamification: a.Gamification,
+		Logger: a.Logger}, cfg)
 }

@@ -68,6 +68,9 @@ type Config struct {
 	GatewaySplitAccounts map[string]string
 	PixChargeTTL         time.Duration
 	PixReuseWindow       time.Duration
+	// StatsCacheTTL is how long a cached dashboard statistic lives when no
+	// write invalidates it first.
+	StatsCacheTTL time.Duration
 
 	RateLoginPerIP      Rate
 	RateLoginPerAccount Rate

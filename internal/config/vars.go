@@ -129,6 +129,9 @@ var vars = []variable{
 	{name: "PIX_REUSE_WINDOW", def: "10m", doc: "A buyer asking again for the same offer within this window gets the same pending PIX.",
 		set: func(c *Config, s string) (err error) { c.PixReuseWindow, err = positiveDuration(s); return },
 		get: func(c *Config) string { return c.PixReuseWindow.String() }},
+	{name: "STATS_CACHE_TTL", def: "5m", doc: "How long a cached dashboard statistic lives. Every sale, charge and new lead invalidates its seller's at once; the TTL only bounds what an invalidation cannot reach (the in-process cache of another instance, when there is no Redis).",
+		set: func(c *Config, s string) (err error) { c.StatsCacheTTL, err = positiveDuration(s); return },
+		get: func(c *Config) string { return c.StatsCacheTTL.String() }},
 	{name: "TELEGRAM_API_URL", def: "https://api.telegram.org", doc: "Telegram Bot API server (a local `telegram-bot-api` server, or a fake in tests).",
 		set: func(c *Config, s string) error {
 			u, err := url.Parse(s)

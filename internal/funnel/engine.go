@@ -149,6 +149,10 @@ type Engine struct {
 	payments Payments
 	jobs     Scheduler
 	now      grimbots.Clock
+	// OnNewLead, when set, is called after a buyer's first contact with a
+	// bot was recorded (caches of the seller's statistics). Set it before
+	// use; it must be quick and not fail.
+	OnNewLead func(ctx context.Context, lead *grimbots.Lead)
 
 	mu      sync.Mutex
 	configs map[[2]int64]*Config // (bot, version) → parsed configuration
@@ -193,11 +197,14 @@ func (e *Engine) Config(ctx context.Context, bot Bot, version int) (*Config, int
 // Handle processes one event of a buyer and returns the buyer's lead (nil
 // if it could not be recorded).
 func (e *Engine) Handle(ctx context.Context, bot Bot, m Messenger, ev Event) (*grimbots.Lead, error) {
-	lead, _, err := e.store.TouchLead(ctx, &grimbots.Lead{SellerID: bot.SellerID, BotID: bot.ID, TelegramUserID: ev.UserID,
+	lead, created, err := e.store.TouchLead(ctx, &grimbots.Lead{SellerID: bot.SellerID, BotID: bot.ID, TelegramUserID: ev.UserID,
 		ChatID: ev.ChatID, FirstName: ev.FirstName, LastName: ev.LastName, Username: ev.Username,
 		LanguageCode: ev.LanguageCode, Origin: clip(ev.Payload, 64), LastInteractionAt: e.now()})
 	if err != nil {
 		return nil, err
+	}
+	if created && e.OnNewLead != nil {
+		e.OnNewLead(ctx, lead)
 	}
 	cfg, version, err := e.Config(ctx, bot, 0)
 	if err != nil {

@@ -58,6 +58,7 @@ func (s *Service) Checkout(ctx context.Context, p CheckoutParams) (*grimbots.Pay
 	if err := s.store.CreatePayment(ctx, pay); err != nil {
 		return nil, err
 	}
+	defer s.changed(context.WithoutCancel(ctx), pay)
 	var failures []string
 	for _, g := range accounts {
 		err := s.charge(ctx, pay, g, p.Payer)

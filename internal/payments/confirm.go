@@ -76,6 +76,7 @@ func (s *Service) apply(ctx context.Context, p *grimbots.Payment, to gateway.Sta
 		return false, nil, err
 	}
 	if changed {
+		s.changed(ctx, np)
 		s.metrics.transitions.WithLabelValues(np.GatewayKind, np.Status, source).Inc()
 		if np.Status == grimbots.PaymentPaid {
 			s.metrics.revenue.WithLabelValues(np.GatewayKind).Add(float64(np.AmountCents))

@@ -60,6 +60,11 @@ type Config struct {
 	// OnSale is called by the sale's own job, after the sale committed
 	// (live feeds). It must not fail the job: errors are its own to log.
 	OnSale func(ctx context.Context, p *grimbots.Payment)
+	// AfterChange is called, in the process that made it, after a change
+	// to a payment committed: a charge created (whatever its outcome) or a
+	// status changed. It keeps caches of the seller's statistics true; it
+	// must be quick and not fail.
+	AfterChange func(ctx context.Context, p *grimbots.Payment)
 }
 
 // Service implements payments.
@@ -167,4 +172,11 @@ func (s *Service) WebhookURL(g *grimbots.GatewayAccount) string {
 	u := *s.cfg.PublicURL
 	u.Path += "/webhooks/" + g.Kind + "/" + g.WebhookToken
 	return u.String()
+}
+
+// changed runs the AfterChange hook.
+func (s *Service) changed(ctx context.Context, p *grimbots.Payment) {
+	if s.cfg.AfterChange != nil {
+		s.cfg.AfterChange(ctx, p)
+	}
 }

@@ -269,7 +269,10 @@ func (db *DB) pickReader() *reader {
 // reader fails for any reason other than "no rows" or the caller's context:
 // reads are idempotent, so trying again on the primary is always safe.
 func (db *DB) read(ctx context.Context, fn func(q querier) error) error {
-	r := db.pickReader()
+	var r *reader
+	if ctx.Value(primaryKey{}) == nil {
+		r = db.pickReader()
+	}
 	if r == nil {
 		return fn(db.primary)
 	}
@@ -280,6 +283,16 @@ func (db *DB) read(ctx context.Context, fn func(q querier) error) error {
 	r.markDown()
 	db.logger.WarnContext(ctx, "read pool failed; using the primary", "pool", r.name, "err", err)
 	return fn(db.primary)
+}
+
+type primaryKey struct{}
+
+// ReadPrimary marks ctx so that the store's reads under it go to the
+// primary, never a replica: for a read whose answer is kept (a cache load
+// after an invalidation), where replication lag would keep the state
+// before the write for the cache's whole lifetime.
+func ReadPrimary(ctx context.Context) context.Context {
+	return context.WithValue(ctx, primaryKey{}, true)
 }
 
 // readFresh is read for lookups that must see a row written an instant ago

@@ -22,6 +22,7 @@ import (
 	"github.com/grimbots/grimbots/internal/payments"
 	"github.com/grimbots/grimbots/internal/pools"
 	"github.com/grimbots/grimbots/internal/remarketing"
+	"github.com/grimbots/grimbots/internal/stats"
 )
 
 // Config configures the API.
@@ -54,6 +55,7 @@ type API struct {
 	events       events.Bus
 	// pools runs the redirect pools.
 	pools *pools.Service
+	stats *stats.Cached
 }
 
 // Auth levels, stored in each operation's metadata and enforced by the
@@ -93,6 +95,8 @@ type Deps struct {
 	Events       events.Bus
 	// Pools runs the redirect pools.
 	Pools *pools.Service
+	// Stats are the seller's sales statistics, cached.
+	Stats *stats.Cached
 }
 
 // New registers every operation on mux and returns the API. The OpenAPI
@@ -115,6 +119,7 @@ func New(mux *http.ServeMux, deps Deps, cfg Config) *API {
 	a := &API{auth: deps.Auth, payments: deps.Payments, bots: deps.Bots, sandbox: deps.Sandbox, cfg: cfg, errs: errorMapper{logger: cfg.Logger}, cookie: sessionCookie}
 	a.remarketing = deps.Remarketing
 	a.pools = deps.Pools
+	a.stats = deps.Stats
 	a.gamification, a.events = deps.Gamification, deps.Events
 	if cfg.CookieSecure {
 		a.cookie = secureSessionCookie
@@ -131,6 +136,7 @@ func New(mux *http.ServeMux, deps Deps, cfg Config) *API {
 	a.registerEvents()
 	a.registerCampaigns()
 	a.registerPools()
+	a.registerStats()
 	mux.Handle("GET /api/docs", a.docsHandler())
 	return a
 }
