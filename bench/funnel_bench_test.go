@@ -55,19 +55,28 @@ func newBenchShop(b *testing.B, bots int) *benchShop {
 	h := apptest.New(b, apptest.Options{Engine: os.Getenv("GRIMBOTS_BENCH_ENGINE"), SelfPublicURL: true, Env: map[string]string{
 		"TELEGRAM_API_URL": tg.URL, "TELEGRAM_UPDATES": "webhook", "LOG_LEVEL": "error"}})
 	s := &benchShop{h: h, tg: tg, seller: h.RegisterSeller("bench").ID}
-	actor := payments.Actor{UserID: s.seller}
+	_, s.bots = startBots(b, h, tg, s.seller, 100000, bots)
+	return s
+}
+
+// startBots adds n bots of the seller (Telegram ids from firstID on), with
+// a funnel selling "vip", and starts them, 16 at a time; it returns their
+// ids and their ids at Telegram, in order.
+func startBots(b *testing.B, h *apptest.Harness, tg *telegramtest.Server, seller int64, firstID, n int) (ids, tgIDs []int64) {
+	b.Helper()
+	actor := payments.Actor{UserID: seller}
 	cfg := funnel.Default("Loja")
 	cfg.Offers[0].Delivery.AccessLink = "https://t.me/+bench"
 	ctx := b.Context()
+	ids, tgIDs = make([]int64, n), make([]int64, n)
 	var wg sync.WaitGroup
-	var mu sync.Mutex
 	sem := make(chan struct{}, 16)
-	for i := range bots {
+	for i := range n {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			token := fmt.Sprintf("%d:AAH%032d", 100000+i, i)
-			id := tg.AddBot(token, "bench_"+strconv.Itoa(i)+"_bot")
+			token := fmt.Sprintf("%d:AAH%032d", firstID+i, i)
+			tgIDs[i] = tg.AddBot(token, "bench_"+strconv.Itoa(firstID+i)+"_bot")
 			bot, err := h.App.Bots.AddBot(ctx, actor, token, "")
 			if err == nil {
 				_, err = h.App.Bots.SaveConfig(ctx, actor, bot.ID, 0, cfg)
@@ -79,16 +88,14 @@ func newBenchShop(b *testing.B, bots int) *benchShop {
 				b.Errorf("bot %d: %v", i, err)
 				return
 			}
-			mu.Lock()
-			s.bots = append(s.bots, id)
-			mu.Unlock()
+			ids[i] = bot.ID
 		})
 	}
 	wg.Wait()
 	if b.Failed() {
 		b.FailNow()
 	}
-	return s
+	return ids, tgIDs
 }
 
 // run sends one /start per chat, spread over the bots, and waits for every

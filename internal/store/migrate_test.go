@@ -231,11 +231,11 @@ func storeFixture(t testing.TB, s *store.Store, name string) {
 		t.Fatalf("AcquireChatLock = %v, %v", ok, err)
 	}
 	storetest.Must(t, s.PutMediaFileID(ctx, b.ID, "https://cdn.example.com/"+name+".jpg", name+"-file", at))
+	pool := storetest.AddPool(t, s, u.ID, name+"-pool", b.ID)
+	storetest.Must(t, s.AddPoolClicks(ctx, []grimbots.PoolClicks{{PoolID: pool.ID, SellerID: u.ID, BotID: b.ID, Day: "2026-03-14", Clicks: 1}}))
 	storetest.AddLead(t, s, b, 5_000_000_002, at) // the first one is blocked: out of every audience
 	campaign := storetest.NewCampaign(t, s, u.ID, name, []int64{b.ID})
 	storetest.StartCampaign(t, s, campaign)
-	pool := storetest.AddPool(t, s, u.ID, name+"-pool", b.ID)
-	storetest.Must(t, s.AddPoolClicks(ctx, []grimbots.PoolClicks{{PoolID: pool.ID, SellerID: u.ID, BotID: b.ID, Day: "2026-03-14", Clicks: 1}}))
 
 	storetest.AddGamificationRows(t, s, u.ID, name, p)
 	for _, table := range tables(t, s.DB()) {

@@ -158,7 +158,7 @@ var storeTenancy = map[string]tenancyRule{
 	"PurgeWebhookEvents":  global("retention clean-up over every tenant, run by the platform"),
 	"PurgeChatLocks":      global("retention clean-up of expired locks over every tenant, run by the platform"),
 
-	// Dashboard statistics and profile.
+	// Dashboard statistics, profile and impersonation.
 	"SalesSummary":   scoped(checkSalesSummary),
 	"RevenueBuckets": scoped(checkRevenueBuckets),
 	"BotSales":       scoped(checkBotSales),
@@ -293,9 +293,9 @@ func newSeller(t *testing.T, s *store.Store, name string) seller {
 		grimbots.AuditEntry{ActorID: &u.ID, Action: grimbots.AuditAPITokenCreate, CreatedAt: now}))
 	addPayments(t, s, &sl, name)
 	addBotRows(t, s, &sl, name)
-	addGamificationRows(t, s, &sl, name)
-	addCampaignRows(t, s, &sl, name)
 	addPoolRows(t, s, &sl, name)
+	addCampaignRows(t, s, &sl, name)
+	addGamificationRows(t, s, &sl, name)
 	// Reload: RecordLogin stamped the last login.
 	fresh, err := s.UserByID(context.Background(), u.ID)
 	storetest.Must(t, err)

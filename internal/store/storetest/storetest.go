@@ -39,7 +39,7 @@ type testCase struct {
 // other test uses; it is called once per subtest.
 func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 	t.Helper()
-	for _, c := range slices.Concat(cases, paymentCases, botCases, campaignCases, poolCases, gamificationCases) {
+	for _, c := range slices.Concat(cases, paymentCases, botCases, poolCases, campaignCases, gamificationCases) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			c.fn(t, open(t))

@@ -70,6 +70,14 @@ func (s *Server) record(c Call) {
 	if s.tally != nil {
 		if c.OK() && isSend(c.Method) {
 			s.tally[sendKey{botID: c.BotID, chatID: c.ChatID}]++
+			span := s.spans[c.BotID]
+			if span[0].IsZero() || c.At.Before(span[0]) {
+				span[0] = c.At
+			}
+			if c.At.After(span[1]) {
+				span[1] = c.At
+			}
+			s.spans[c.BotID] = span
 		}
 		return
 	}

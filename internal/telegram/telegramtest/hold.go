@@ -3,6 +3,7 @@ package telegramtest
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // holdRule keeps the calls it matches waiting until released.
@@ -70,13 +71,15 @@ func (s *Server) hold(ctx context.Context, c Call) {
 }
 
 // CountOnly makes the server keep, instead of every call, only the number
-// of successful sends per bot and chat (SendCounts), so that its memory
-// does not grow with the calls of a load test. Calls, Messages and
+// of successful sends per bot and chat (SendCounts) and the time of each
+// bot's first and last (SendSpans), so that its memory does not grow with
+// the calls of a load test. Calls, Messages and
 // WaitCalls then see nothing. Call it before use.
 func (s *Server) CountOnly() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.tally = map[sendKey]int{}
+	s.spans = map[int64][2]time.Time{}
 }
 
 // SendCounts returns, under CountOnly, the successful sends per bot and
@@ -87,6 +90,18 @@ func (s *Server) SendCounts() map[[2]int64]int {
 	out := make(map[[2]int64]int, len(s.tally))
 	for k, n := range s.tally {
 		out[[2]int64{k.botID, k.chatID}] = n
+	}
+	return out
+}
+
+// SendSpans returns, under CountOnly, when each bot's first and last
+// successful sends arrived: bot id → [first, last].
+func (s *Server) SendSpans() map[int64][2]time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[int64][2]time.Time, len(s.spans))
+	for k, v := range s.spans {
+		out[k] = v
 	}
 	return out
 }

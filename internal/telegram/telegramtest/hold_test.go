@@ -48,4 +48,7 @@ func TestCountOnly(t *testing.T) {
 	if len(got) != 2 || got[[2]int64{bot, 7}] != 2 || got[[2]int64{bot, 8}] != 1 || len(srv.Calls(nil)) != 0 {
 		t.Fatalf("counts %v, %d calls kept", got, len(srv.Calls(nil)))
 	}
+	if span := srv.SendSpans()[bot]; span[0].IsZero() || span[1].Before(span[0]) {
+		t.Fatalf("span %v", span)
+	}
 }

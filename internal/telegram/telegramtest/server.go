@@ -52,6 +52,7 @@ type Server struct {
 	violations int
 	holds      []*holdRule
 	tally      map[sendKey]int // non-nil: calls are counted, not kept (CountOnly)
+	spans      map[int64][2]time.Time
 }
 
 type fakeBot struct {
