@@ -78,21 +78,8 @@ func campaignParams(r *http.Request) (remarketing.Params, error) {
 			p.BotIDs = append(p.BotIDs, id)
 		}
 	}
-	number := func(field string, dst *int) {
-		s := strings.TrimSpace(f.Get(field))
-		if s == "" {
-			return
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			fields = append(fields, grimbots.FieldError{Field: "body." + field, Message: "must be a whole number"})
-			return
-		}
-		*dst = n
-	}
-	number("segment.inactive_days", &p.Segment.InactiveDays)
-	cooldown := remarketing.DefaultCooldown
-	number("cooldown_hours", &cooldown)
+	p.Segment.InactiveDays = wholeNumber(f, "segment.inactive_days", 0, &fields)
+	cooldown := wholeNumber(f, "cooldown_hours", remarketing.DefaultCooldown, &fields)
 	p.CooldownHours = &cooldown
 	if kind := f.Get("message.media.kind"); kind != "" {
 		p.Message.Media = &funnel.Media{Kind: kind, URL: strings.TrimSpace(f.Get("message.media.url"))}
@@ -137,12 +124,9 @@ func (h *Handler) createCampaign(w http.ResponseWriter, r *http.Request, p *auth
 			return h.redirect(w, r, "/campaigns/"+itoa(c.ID), "flash.campaign_created")
 		}
 	}
-	if !formErrors(v, err) && !userAlert(v, err) {
+	status, ok := formFailure(v, err)
+	if !ok {
 		return err
-	}
-	status := http.StatusUnprocessableEntity
-	if s, ok := errorStatus[grimbots.ErrorCode(err)]; ok {
-		status = s
 	}
 	return h.campaignForm(w, r, p, v, status, params.BotIDs)
 }

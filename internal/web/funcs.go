@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/grimbots/grimbots/internal/grimbots"
@@ -65,6 +66,7 @@ var templateFuncs = template.FuncMap{
 	"static": staticURL,
 	"money":  func(c int64) string { return grimbots.Cents(c).String() },
 	"pct":    percent,
+	"number": thousands,
 	"datetime": func(loc *time.Location, t time.Time) string {
 		return t.In(loc).Format("02/01/2006 15:04")
 	},
@@ -103,6 +105,24 @@ func percent(bps int64) string {
 		s += strconv.FormatInt(frac%10, 10)
 	}
 	return s + "%"
+}
+
+// thousands formats an integer the Brazilian way: 12345 → "12.345".
+func thousands(n int64) string {
+	sign, v := "", uint64(n)
+	if n < 0 {
+		sign, v = "-", -v
+	}
+	digits := strconv.FormatUint(v, 10)
+	var b strings.Builder
+	b.WriteString(sign)
+	for i, r := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte('.')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // formField is one labelled input with its submitted value and error.

@@ -72,13 +72,22 @@ type view struct {
 	RequestID string
 	// JobsURL links the job dashboard in the admin menu.
 	JobsURL string
-	Data    any
+	// Menu says which optional areas the menu links.
+	Menu menu
+	Data any
+}
+
+// menu is the optional areas of the dashboard, present when their service
+// is.
+type menu struct {
+	Campaigns, Pools bool
 }
 
 // newView starts a page's view for the caller p (nil for visitors).
 func (h *Handler) newView(w http.ResponseWriter, r *http.Request, p *auth.Principal, title, nav string) *view {
 	v := &view{Title: title, Nav: nav, Loc: defaultLocation(), Flash: h.takeFlash(w, r), Form: url.Values{},
-		Errors: map[string]string{}, JobsURL: h.cfg.JobsURL}
+		Errors: map[string]string{}, JobsURL: h.cfg.JobsURL,
+		Menu: menu{Campaigns: h.campaigns != nil, Pools: h.pools != nil}}
 	if p != nil {
 		v.User, v.Impersonator, v.Loc = p.User, p.Impersonator, userLocation(p.User)
 	} else {
@@ -137,6 +146,20 @@ func userAlert(v *view, err error) bool {
 		v.Alert = errorText(err)
 	}
 	return true
+}
+
+// formFailure puts a failed submission's errors on the view (field errors
+// inline, or the service's message on top) and returns the status to show
+// the form again with; false for an internal error, which the caller
+// returns instead.
+func formFailure(v *view, err error) (int, bool) {
+	if !formErrors(v, err) && !userAlert(v, err) {
+		return 0, false
+	}
+	if s, ok := errorStatus[grimbots.ErrorCode(err)]; ok {
+		return s, true
+	}
+	return http.StatusUnprocessableEntity, true
 }
 
 // errorText is the pt-BR text for a service error: its message when the

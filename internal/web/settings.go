@@ -46,12 +46,9 @@ func (h *Handler) showSettings(w http.ResponseWriter, r *http.Request, p *auth.P
 
 // settingsError shows the settings again with a form's errors, or fails.
 func (h *Handler) settingsError(w http.ResponseWriter, r *http.Request, p *auth.Principal, v *view, err error) error {
-	if !formErrors(v, err) && !userAlert(v, err) {
+	status, ok := formFailure(v, err)
+	if !ok {
 		return err
-	}
-	status := http.StatusUnprocessableEntity
-	if s, ok := errorStatus[grimbots.ErrorCode(err)]; ok {
-		status = s
 	}
 	return h.settingsPage(w, r, p, status, v, "")
 }

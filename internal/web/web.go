@@ -19,8 +19,10 @@ import (
 
 	"github.com/grimbots/grimbots/internal/auth"
 	"github.com/grimbots/grimbots/internal/bots"
+	"github.com/grimbots/grimbots/internal/gamification"
 	"github.com/grimbots/grimbots/internal/grimbots"
 	"github.com/grimbots/grimbots/internal/payments"
+	"github.com/grimbots/grimbots/internal/pools"
 	"github.com/grimbots/grimbots/internal/remarketing"
 )
 
@@ -41,6 +43,11 @@ type Deps struct {
 	Stats    StatsStore
 	// Campaigns is the remarketing service (nil: no campaign pages).
 	Campaigns *remarketing.Service
+	// Pools is the redirect pools service (nil: no pool pages).
+	Pools *pools.Service
+	// Gamification is the ranking and achievements (nil: no ranking and
+	// profile pages).
+	Gamification *gamification.Service
 	// Sandbox is the sandbox bank's ledger, for settling test charges.
 	Sandbox payments.SandboxLedger
 	Logger  *slog.Logger
@@ -64,16 +71,18 @@ type Config struct {
 
 // Handler serves the dashboard.
 type Handler struct {
-	auth      *auth.Service
-	payments  *payments.Service
-	bots      *bots.Service
-	stats     StatsStore
-	sandbox   payments.SandboxLedger
-	campaigns *remarketing.Service
-	logger    *slog.Logger
-	cfg       Config
-	cookie    string
-	pages     *pages
+	auth         *auth.Service
+	payments     *payments.Service
+	bots         *bots.Service
+	stats        StatsStore
+	sandbox      payments.SandboxLedger
+	campaigns    *remarketing.Service
+	pools        *pools.Service
+	gamification *gamification.Service
+	logger       *slog.Logger
+	cfg          Config
+	cookie       string
+	pages        *pages
 }
 
 // New parses the templates and returns the dashboard.
@@ -86,8 +95,7 @@ func New(deps Deps, cfg Config) (*Handler, error) {
 		return nil, err
 	}
 	h := &Handler{auth: deps.Auth, payments: deps.Payments, bots: deps.Bots, stats: deps.Stats, sandbox: deps.Sandbox, campaigns: deps.Campaigns,
-		logger: deps.Logger,
-		cfg:    cfg, cookie: sessionCookie, pages: p}
+		pools: deps.Pools, gamification: deps.Gamification, logger: deps.Logger, cfg: cfg, cookie: sessionCookie, pages: p}
 	if cfg.CookieSecure {
 		h.cookie = secureSessionCookie
 	}
@@ -143,6 +151,14 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		mux.Handle("POST /campaigns", h.seller(h.createCampaign))
 		mux.Handle("GET /campaigns/{id}", h.seller(h.showCampaign))
 		mux.Handle("POST /campaigns/{id}/{action}", h.seller(h.campaignAction))
+	}
+
+	if h.pools != nil {
+		mux.Handle("GET /pools", h.seller(h.showPools))
+		mux.Handle("POST /pools", h.seller(h.createPool))
+		mux.Handle("GET /pools/{id}", h.seller(h.showPool))
+		mux.Handle("POST /pools/{id}/{action}", h.seller(h.poolAction))
+		mux.Handle("POST /pools/{id}/members/{bot}/remove", h.seller(h.removePoolMember))
 	}
 
 	// Admin area (admins only; sellers and impersonated sessions get 403).
