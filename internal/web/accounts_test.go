@@ -12,7 +12,7 @@ func TestLoginRequired(t *testing.T) {
 	t.Parallel()
 	h := apptest.New(t, apptest.Options{})
 	c := h.NewClient()
-	for _, path := range []string{"/", "/dashboard", "/dashboard/sales.csv", "/pools", "/pools/1"} {
+	for _, path := range []string{"/", "/dashboard", "/dashboard/sales.csv", "/pools", "/pools/1", "/ranking", "/profile"} {
 		res := c.Do("GET", path, nil)
 		requireRedirect(t, res, "/login")
 	}
@@ -139,7 +139,7 @@ func TestCrossSiteFormsRefused(t *testing.T) {
 	t.Parallel()
 	h := apptest.New(t, apptest.Options{})
 	seller := h.RegisterSeller("xena")
-	for _, path := range []string{"/logout-all", "/settings/tokens", "/bots", "/login", "/pools", "/pools/1/delete"} {
+	for _, path := range []string{"/logout-all", "/settings/tokens", "/bots", "/login", "/pools", "/pools/1/delete", "/profile"} {
 		res := seller.Client.Do("POST", path, []byte("name=x"), "Content-Type", "application/x-www-form-urlencoded",
 			"Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example")
 		res.RequireStatus(t, http.StatusForbidden)

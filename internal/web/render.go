@@ -80,14 +80,14 @@ type view struct {
 // menu is the optional areas of the dashboard, present when their service
 // is.
 type menu struct {
-	Campaigns, Pools bool
+	Campaigns, Pools, Ranking bool
 }
 
 // newView starts a page's view for the caller p (nil for visitors).
 func (h *Handler) newView(w http.ResponseWriter, r *http.Request, p *auth.Principal, title, nav string) *view {
 	v := &view{Title: title, Nav: nav, Loc: defaultLocation(), Flash: h.takeFlash(w, r), Form: url.Values{},
 		Errors: map[string]string{}, JobsURL: h.cfg.JobsURL,
-		Menu: menu{Campaigns: h.campaigns != nil, Pools: h.pools != nil}}
+		Menu: menu{Campaigns: h.campaigns != nil, Pools: h.pools != nil, Ranking: h.gamification != nil}}
 	if p != nil {
 		v.User, v.Impersonator, v.Loc = p.User, p.Impersonator, userLocation(p.User)
 	} else {

@@ -161,6 +161,12 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		mux.Handle("POST /pools/{id}/members/{bot}/remove", h.seller(h.removePoolMember))
 	}
 
+	if h.gamification != nil {
+		mux.Handle("GET /ranking", h.seller(h.showRanking))
+		mux.Handle("GET /profile", h.seller(h.showProfile))
+		mux.Handle("POST /profile", h.seller(h.savePublicProfile))
+	}
+
 	// Admin area (admins only; sellers and impersonated sessions get 403).
 	mux.Handle("GET /admin", h.admin(h.showAdmin))
 	mux.Handle("GET /admin/users", h.admin(h.showUsers))
