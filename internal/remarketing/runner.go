@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,9 +38,8 @@ type runner struct {
 	pausedFor atomic.Int64 // a retry_after, in nanoseconds
 	// inFlight counts recipients handed to senders and not settled yet.
 	inFlight sync.WaitGroup
-	// turn is held by the one send waiting for the bot's turn, deck by
-	// the next one (see send).
-	turn, deck chan struct{}
+	// turn is held by the one send waiting for the bot's turn (see send).
+	turn chan struct{}
 	// sent takes the recipients whose message Telegram accepted, to be
 	// recorded in batches (see flushSent).
 	sent chan int64
@@ -62,8 +62,7 @@ func (s *Service) run(ctx context.Context, j RunJob) error {
 	if c.Status != grimbots.CampaignSending {
 		return nil // paused or cancelled: resume queues the runners again
 	}
-	r := &runner{s: s, job: j, c: c, runID: newRunID(), turn: make(chan struct{}, 1),
-		deck: make(chan struct{}, 1)}
+	r := &runner{s: s, job: j, c: c, runID: newRunID(), turn: make(chan struct{}, 1)}
 	// Only one run of this campaign and bot is alive at a time, so a claim
 	// left by another run was interrupted: it may have been delivered.
 	if n, err := s.store.SettleOrphans(ctx, j.SellerID, j.CampaignID, j.BotID, r.runID); err != nil {
@@ -111,17 +110,15 @@ func (r *runner) giveUp(ctx context.Context, reason, why string) error {
 // wait for a retry), or by finishing the campaign.
 func (r *runner) round(ctx context.Context) error {
 	s := r.s
-	work := make(chan grimbots.Recipient)
+	// Claimed recipients wait here for the sender holding the turn: the
+	// senders waiting for the turn hold none (see feed).
+	work := make(chan grimbots.Recipient, claimAhead)
 	r.sent = make(chan int64, 4*sentBatchSize)
 	flushed := make(chan struct{})
 	go r.flushSent(ctx, flushed)
 	var senders sync.WaitGroup
 	for range s.cfg.Senders {
-		senders.Go(func() {
-			for rc := range work {
-				r.send(ctx, rc)
-			}
-		})
+		senders.Go(func() { r.sender(ctx, work) })
 	}
 	defer func() {
 		close(work)
@@ -187,16 +184,11 @@ func (r *runner) round(ctx context.Context) error {
 			_, err := s.store.FinishCampaign(ctx, r.job.SellerID, r.job.CampaignID, s.now())
 			return err
 		}
-		for _, rc := range list {
+		for chunk := range slices.Chunk(list, store.ClaimBatch) {
 			if r.stop.Load() || ctx.Err() != nil {
 				break
 			}
-			r.inFlight.Add(1)
-			select {
-			case work <- rc:
-			case <-ctx.Done():
-				r.inFlight.Done()
-			}
+			r.feed(ctx, work, chunk)
 			if err := r.checkStatus(ctx, &checked); err != nil {
 				return err
 			}
@@ -204,6 +196,50 @@ func (r *runner) round(ctx context.Context) error {
 		after = last
 	}
 }
+
+// claimAhead is how many claimed recipients wait for the bot's turn.
+const claimAhead = store.ClaimBatch / 2
+
+// feed claims a few recipients in one write and hands the claimed ones to
+// the senders. Claims are made here, ahead of the sends, so that a claim's
+// latency never holds up the bot's pace, nor sits between the limiter and
+// the request (where it would bunch requests past Telegram's pace). Few are
+// claimed ahead (at most a chunk and claimAhead, plus the send holding the
+// turn): a worker that dies without a chance to give back what it claimed
+// leaves those recipients uncertain, never messaged twice. A worker that
+// stops gives them back.
+func (r *runner) feed(ctx context.Context, work chan<- grimbots.Recipient, chunk []grimbots.Recipient) {
+	ids := make([]int64, len(chunk))
+	for i, rc := range chunk {
+		ids[i] = rc.LeadID
+	}
+	claimed, err := r.s.store.ClaimRecipients(ctx, r.job.SellerID, r.job.CampaignID, r.runID, ids)
+	if err != nil && ctx.Err() == nil {
+		// Any it did claim are settled as uncertain by the next run.
+		r.s.logger.WarnContext(ctx, "could not claim campaign recipients", "campaign_id", r.c.ID, "err", err)
+	}
+	for _, rc := range chunk {
+		if !slices.Contains(claimed, rc.LeadID) {
+			continue // taken by another run, skipped or cancelled
+		}
+		r.inFlight.Add(1)
+		if r.stop.Load() {
+			r.unsent(ctx, rc, errStopped)
+			r.inFlight.Done()
+			continue
+		}
+		select {
+		case work <- rc:
+		case <-ctx.Done():
+			r.unsent(ctx, rc, ctx.Err())
+			r.inFlight.Done()
+		}
+	}
+}
+
+// errStopped gives back a claimed recipient whose send the campaign's stop
+// (pause, cancel, a revoked token, a long pause by Telegram) came before.
+var errStopped = errors.New("remarketing: stopped before this send")
 
 // shortWait is the longest a round waits in place for a recipient's retry;
 // a longer wait yields the worker slot.
@@ -233,11 +269,33 @@ func (r *runner) checkStatus(ctx context.Context, last *time.Time) error {
 	return nil
 }
 
-// send sends the message to one recipient. One send of the bot at a time
-// is on deck and claims its recipient; then it holds the turn, waits for
-// the bot's turn (the client's limiter) and passes the turn on as its
-// request leaves. Its outcome is recorded before it counts as done
-// (inFlight): a sent one by flushSent.
+// sender takes the bot's turn, then a claimed recipient, and sends to it;
+// until work is closed. The senders waiting for the turn hold no
+// recipient. Once the job is cancelled, what is left in work is given back.
+func (r *runner) sender(ctx context.Context, work <-chan grimbots.Recipient) {
+	for {
+		select {
+		case r.turn <- struct{}{}:
+		case <-ctx.Done():
+			for rc := range work {
+				r.unsent(ctx, rc, ctx.Err())
+				r.inFlight.Done()
+			}
+			return
+		}
+		rc, ok := <-work
+		if !ok {
+			<-r.turn
+			return
+		}
+		r.send(ctx, rc)
+	}
+}
+
+// send sends the message to one claimed recipient, holding the bot's turn:
+// it waits for the bot's turn (the client's limiter) and passes the turn
+// on as its request leaves. Its outcome is recorded before it counts as
+// done (inFlight): a sent one by flushSent.
 func (r *runner) send(ctx context.Context, rc grimbots.Recipient) {
 	batched := false
 	defer func() {
@@ -245,48 +303,24 @@ func (r *runner) send(ctx context.Context, rc grimbots.Recipient) {
 			r.inFlight.Done()
 		}
 	}()
-	if r.stop.Load() || ctx.Err() != nil {
-		return
-	}
-	// The other sends wait asleep here: the limiter would wake every
-	// waiting send at each slot. The send on deck claims its recipient
-	// while the one holding the turn waits for the limiter: the claim's
-	// latency is hidden, and it never sits between the limiter and the
-	// request (where it would bunch requests past Telegram's pace).
-	select {
-	case r.deck <- struct{}{}:
-	case <-ctx.Done():
-		return
-	}
-	var leaveDeck, pass sync.Once
-	offDeck := func() { leaveDeck.Do(func() { <-r.deck }) }
-	defer offDeck()
-	if r.stop.Load() {
-		return
-	}
-	ok, err := r.s.store.ClaimRecipient(ctx, r.job.SellerID, r.job.CampaignID, rc.LeadID, r.runID)
-	if err != nil || !ok {
-		if err != nil && ctx.Err() == nil {
-			r.s.logger.WarnContext(ctx, "could not claim a campaign recipient", "campaign_id", r.c.ID, "err", err)
-		}
-		return // taken by another run, skipped or cancelled; or tried again by the next pass
-	}
-	select {
-	case r.turn <- struct{}{}:
-		offDeck()
-	case <-ctx.Done():
+	var pass sync.Once
+	passTurn := func() { pass.Do(func() { <-r.turn }) }
+	defer passTurn()
+	if ctx.Err() != nil {
 		r.unsent(ctx, rc, ctx.Err())
 		return
 	}
-	passTurn := func() { pass.Do(func() { <-r.turn }) }
-	defer passTurn()
+	if r.stop.Load() {
+		r.unsent(ctx, rc, errStopped)
+		return
+	}
 	left := false
 	turn := telegram.WithTurn(ctx, func(context.Context) error {
 		left = true
 		passTurn()
 		return nil
 	})
-	err = r.m.Send(turn, rc.ChatID, r.msg.to(rc))
+	err := r.m.Send(turn, rc.ChatID, r.msg.to(rc))
 	switch {
 	case err == nil:
 		batched = true
@@ -312,6 +346,8 @@ func (r *runner) unsent(ctx context.Context, rc grimbots.Recipient, err error) {
 		// The bot is paused (a 429) for longer than the client waits.
 		r.pausedFor.Store(int64(ra.After))
 		r.stop.Store(true)
+	case errors.Is(err, errStopped):
+		res.Error = ""
 	case ctx.Err() == nil:
 		r.s.logger.WarnContext(ctx, "campaign send not attempted", "campaign_id", r.c.ID, "bot_id", r.job.BotID, "err", err)
 	}

@@ -86,9 +86,39 @@ func (s *Store) NextRecipients(ctx context.Context, sellerID, campaignID, botID,
 // means it is not queued any more (claimed by another run, skipped,
 // cancelled).
 func (s *Store) ClaimRecipient(ctx context.Context, sellerID, campaignID, leadID, runID int64) (bool, error) {
-	return one(s.db.hot.ExecContext(ctx, `UPDATE campaign_recipients SET status = 'sending', run_id = $1
-		WHERE campaign_id = $2 AND lead_id = $3 AND seller_id = $4 AND status = 'queued'`, runID, campaignID, leadID, sellerID))
+	claimed, err := s.ClaimRecipients(ctx, sellerID, campaignID, runID, []int64{leadID})
+	return len(claimed) == 1, err
 }
+
+// ClaimRecipients is ClaimRecipient for many recipients (lead ids),
+// ClaimBatch per statement: it returns the lead ids run claimed, in no
+// particular order.
+func (s *Store) ClaimRecipients(ctx context.Context, sellerID, campaignID, runID int64, leadIDs []int64) ([]int64, error) {
+	var claimed []int64
+	for chunk := range slices.Chunk(leadIDs, ClaimBatch) {
+		args := []any{runID, campaignID, sellerID}
+		for i := range ClaimBatch {
+			args = append(args, chunk[min(i, len(chunk)-1)]) // one statement text: see SettleSent
+		}
+		ids, err := queryAll(ctx, s.db.hot, `UPDATE campaign_recipients SET status = 'sending', run_id = $1
+			WHERE campaign_id = $2 AND seller_id = $3 AND status = 'queued' AND lead_id IN (`+claimMarks+`)
+			RETURNING lead_id`, args, func(rows *sql.Rows) (int64, error) {
+			var id int64
+			return id, rows.Scan(&id)
+		})
+		if err != nil {
+			return claimed, fmt.Errorf("store: claiming campaign recipients: %w", err)
+		}
+		claimed = append(claimed, ids...)
+	}
+	return claimed, nil
+}
+
+// ClaimBatch is how many recipients one ClaimRecipients statement claims.
+const ClaimBatch = 8
+
+// claimMarks are ClaimRecipients' placeholders of lead ids: $4, …
+var claimMarks = placeholders(4, ClaimBatch)
 
 // one reports whether a statement changed exactly one row.
 func one(res sql.Result, err error) (bool, error) {
@@ -162,13 +192,16 @@ func (s *Store) SettleSent(ctx context.Context, sellerID, campaignID, runID int6
 const SentBatch = 64
 
 // sentMarks are SettleSent's placeholders of lead ids: $5, …
-var sentMarks = func() string {
-	marks := make([]string, SentBatch)
+var sentMarks = placeholders(5, SentBatch)
+
+// placeholders returns n numbered placeholders from $first, comma-separated.
+func placeholders(first, n int) string {
+	marks := make([]string, n)
 	for i := range marks {
-		marks[i] = fmt.Sprintf("$%d", i+5)
+		marks[i] = fmt.Sprintf("$%d", first+i)
 	}
 	return strings.Join(marks, ", ")
-}()
+}
 
 // SettleOrphans fails, as uncertain, the recipients of one bot of a
 // campaign left claimed by a run other than runID: that run died between

@@ -29,6 +29,7 @@ func init() {
 		"BuildAudience":      scoped(checkBuildAudience),
 		"NextRecipients":     scoped(checkNextRecipients),
 		"ClaimRecipient":     scoped(checkClaimRecipient),
+		"ClaimRecipients":    scoped(checkClaimRecipients),
 		"SettleRecipient":    scoped(checkSettleRecipient),
 		"SettleSent":         scoped(checkSettleSent),
 		"SettleOrphans":      scoped(checkSettleOrphans),
@@ -210,6 +211,19 @@ func checkClaimRecipient(t *testing.T, w *world) {
 	}
 	if ok, err := w.s.ClaimRecipient(ctx, w.a.user.ID, w.a.campaigns.queued.ID, w.a.lead, 5); err != nil || !ok {
 		t.Errorf("A's own claim: %v %v", ok, err)
+	}
+}
+
+func checkClaimRecipients(t *testing.T, w *world) {
+	ctx := context.Background()
+	for _, c := range w.b.campaigns.all() {
+		if got, err := w.s.ClaimRecipients(ctx, w.a.user.ID, c.ID, 5, []int64{w.b.lead, w.a.lead}); err != nil || len(got) != 0 {
+			t.Errorf("ClaimRecipients(A, B's %d) = %v, %v", c.ID, got, err)
+		}
+	}
+	if got, err := w.s.ClaimRecipients(ctx, w.a.user.ID, w.a.campaigns.queued.ID, 5, []int64{w.b.lead, w.a.lead}); err != nil ||
+		len(got) != 1 || got[0] != w.a.lead {
+		t.Errorf("A's own claim: %v %v", got, err)
 	}
 }
 

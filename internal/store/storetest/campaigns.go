@@ -31,6 +31,7 @@ var campaignCases = []testCase{
 	{"Recipient/ClaimOnce", testRecipientClaimOnce},
 	{"Recipient/SettleOnlyByItsRun", testRecipientSettle},
 	{"Recipient/SettleSentInBatches", testRecipientSettleSent},
+	{"Recipient/ClaimInBatches", testRecipientClaimBatch},
 	{"Recipient/RequeueAndRetryAt", testRecipientRequeue},
 	{"Recipient/SkipsBlockedAndCooldown", testRecipientSkips},
 	{"Recipient/OrphansUncertain", testRecipientOrphans},
@@ -624,6 +625,31 @@ func testRecipientSettle(t *testing.T, s *store.Store) {
 	settle(t, s, c, leads[2].ID, 5, grimbots.RecipientFailed, grimbots.ReasonRejected)
 	if p := progress(t, s, c); p.Sent != 1 || p.Blocked != 1 || p.Failed != 1 || p.Total != 3 {
 		t.Fatalf("progress %+v", p)
+	}
+}
+
+func testRecipientClaimBatch(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	c, _, leads := sendingCampaign(t, s, store.ClaimBatch+4)
+	claim(t, s, c, leads[1].ID, 6) // another run's
+	var ids []int64
+	for _, l := range leads {
+		ids = append(ids, l.ID)
+	}
+	got, err := s.ClaimRecipients(ctx, c.SellerID, c.ID, 5, ids)
+	Must(t, err)
+	slices.Sort(got)
+	want := slices.Concat(ids[:1], ids[2:])
+	if !slices.Equal(got, want) {
+		t.Fatalf("claimed %v, want every lead but the one another run holds: %v", got, want)
+	}
+	for i, l := range leads {
+		if st, _ := RecipientStatus(t, s, c.ID, l.ID); st != grimbots.RecipientSending {
+			t.Errorf("lead %d: %s", i, st)
+		}
+	}
+	if again, err := s.ClaimRecipients(ctx, c.SellerID, c.ID, 7, ids); err != nil || len(again) != 0 {
+		t.Fatalf("claimed twice: %v %v", again, err)
 	}
 }
 
