@@ -9,7 +9,8 @@ package bench
 //	GRIMBOTS_BENCH_LEADS=1000 go test ./bench -run '^$' -bench 'Campaign/one-bot' -benchtime 1x   # memory vs audience size
 //
 // GRIMBOTS_BENCH_ENGINE=postgres (with GRIMBOTS_TEST_POSTGRES_URL) runs them
-// on PostgreSQL. Reported:
+// on PostgreSQL, with GRIMBOTS_BENCH_DB_CONNS connections (default 20, the
+// default of DATABASE_MAX_OPEN_CONNS). Reported:
 //
 //	rate_of_limit  messages/s per bot over its send phase (its first to its
 //	               last message as the fake received them), divided by 30,
@@ -22,6 +23,7 @@ package bench
 //	               50 ms while the campaign runs (the fake keeps counts only)
 
 import (
+	"cmp"
 	"database/sql"
 	"os"
 	"runtime"
@@ -52,7 +54,7 @@ func benchCampaign(b *testing.B, bots, leadsPerBot int) {
 		tg.CountOnly()
 		tg.EnforceLimits(telegramtest.Limits{})
 		h := apptest.New(b, apptest.Options{Engine: os.Getenv("GRIMBOTS_BENCH_ENGINE"), Env: map[string]string{
-			"TELEGRAM_API_URL": tg.URL, "TELEGRAM_UPDATES": "polling", "LOG_LEVEL": "error", "DATABASE_MAX_OPEN_CONNS": "20"}})
+			"TELEGRAM_API_URL": tg.URL, "TELEGRAM_UPDATES": "polling", "LOG_LEVEL": "error", "DATABASE_MAX_OPEN_CONNS": cmp.Or(os.Getenv("GRIMBOTS_BENCH_DB_CONNS"), "20")}})
 		seller := h.RegisterSeller("bench").ID
 		ids, tgIDs := startBots(b, h, tg, seller, 300000, bots)
 		benchLeads(b, h.App.DB.Primary(), seller, ids, leadsPerBot)

@@ -10,11 +10,9 @@
 package web
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"time"
 	_ "time/tzdata" // sellers' time zones, even where the system has no zoneinfo
 
 	"github.com/grimbots/grimbots/internal/auth"
@@ -24,16 +22,13 @@ import (
 	"github.com/grimbots/grimbots/internal/payments"
 	"github.com/grimbots/grimbots/internal/pools"
 	"github.com/grimbots/grimbots/internal/remarketing"
+	"github.com/grimbots/grimbots/internal/stats"
 )
 
 // StatsStore is the read side the dashboard needs beyond the services:
-// seller-scoped statistics, each query filtered on the seller id.
-type StatsStore interface {
-	SalesSummary(ctx context.Context, sellerID int64, from, to time.Time) (grimbots.SalesSummary, error)
-	RevenueBuckets(ctx context.Context, sellerID int64, from, to time.Time) ([]grimbots.RevenueBucket, error)
-	BotSales(ctx context.Context, sellerID int64, from, to time.Time) (map[int64]*grimbots.BotSales, error)
-	Sales(ctx context.Context, sellerID int64, f grimbots.SaleFilter) ([]*grimbots.Sale, error)
-}
+// seller-scoped statistics (the cached ones of package stats in the
+// platform).
+type StatsStore = stats.Store
 
 // Deps are the services behind the pages.
 type Deps struct {
