@@ -1417,7 +1417,14 @@ func testHealth(t *testing.T, h *apptest.Harness) {
 	if res.Str("status") != "ok" || res.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("healthz: %s", res)
 	}
-	res = h.NewClient().Do("GET", "/readyz", nil).RequireStatus(t, http.StatusOK)
+	// Like an orchestrator's probe, a 503 is asked again: on a loaded CI
+	// runner a check can outlast the probe's 3-second budget once.
+	res = h.NewClient().Do("GET", "/readyz", nil)
+	for try := 0; res.Status == http.StatusServiceUnavailable && try < 3; try++ {
+		time.Sleep(time.Second)
+		res = h.NewClient().Do("GET", "/readyz", nil)
+	}
+	res.RequireStatus(t, http.StatusOK)
 	if res.Str("status") != "ready" || res.Str("checks.database.status") != "ok" || res.Str("checks.schema.status") != "ok" ||
 		res.Str("checks.database.detail") != h.Engine || !strings.HasPrefix(res.Str("checks.schema.detail"), "version ") {
 		t.Fatalf("readyz: %s", res)
