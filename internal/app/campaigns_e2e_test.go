@@ -18,8 +18,8 @@ import (
 	"github.com/grimbots/grimbots/internal/app/apptest"
 	"github.com/grimbots/grimbots/internal/funnel"
 	"github.com/grimbots/grimbots/internal/grimbots"
-	"github.com/grimbots/grimbots/internal/store"
 	"github.com/grimbots/grimbots/internal/payments"
+	"github.com/grimbots/grimbots/internal/store"
 	"github.com/grimbots/grimbots/internal/telegram/telegramtest"
 )
 
