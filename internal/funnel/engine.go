@@ -458,7 +458,7 @@ func (s *session) paid(ctx context.Context, reference string) error {
 	v := s.vars(VarProduct, name, VarAmount, grimbots.Cents(p.AmountCents).String(), VarCode, p.PixCode)
 	switch p.Status {
 	case grimbots.PaymentPaid:
-		return s.m.Answer(ctx, s.ev.CallbackID, "✅ Pagamento confirmado!")
+		return s.m.Answer(ctx, s.ev.CallbackID, s.cfg.Texts.Confirmed)
 	case grimbots.PaymentExpired, grimbots.PaymentFailed:
 		if err := s.m.Answer(ctx, s.ev.CallbackID, ""); err != nil {
 			return err

@@ -131,6 +131,7 @@ func engineConfig(t *testing.T) string {
 				PriceCents: 500, Accept: "Sim, por {valor}"},
 		}}}
 	cfg.URLButtons = []URLButton{{Text: "Suporte", URL: "https://t.me/suporte"}}
+	cfg.Texts.Confirmed = "Pago! Seu acesso chegou aqui no chat."
 	cfg.Downsells = []Downsell{{ID: "ds1", AfterMinutes: 10, Message: Message{Text: "{produto} de {valor_original} por {valor}"}, PercentOff: 15}}
 	cfg.Upsells = []Upsell{{ID: "up1", AfterMinutes: 5, Name: "Mentoria", Message: Message{Text: "{nome}, a {produto} por {valor}?"},
 		PriceCents: 4990, Delivery: Delivery{AccessLink: "https://t.me/+mentoria"}}}

@@ -31,6 +31,7 @@ type Texts struct {
 	BuyButton    string `json:"buy_button,omitempty"`    // default buy button of a downsell or upsell
 	Generating   string `json:"generating,omitempty"`    // toast (≤ 200 characters) while the PIX is created
 	Unavailable  string `json:"unavailable,omitempty"`   // toast: the button's offer no longer exists
+	Confirmed    string `json:"confirmed,omitempty"`     // toast: "I paid" pressed, payment confirmed (delivery follows)
 	Expired      string `json:"expired,omitempty"`       // HTML: "I paid" pressed on an expired charge
 	Error        string `json:"error,omitempty"`         // HTML: the PIX could not be generated
 }
@@ -96,6 +97,8 @@ var textSpecs = []textSpec{
 		"⏳ Gerando o seu PIX..."},
 	{"unavailable", func(t *Texts) *string { return &t.Unavailable }, kindToast, varsNone,
 		"Esta oferta não está mais disponível."},
+	{"confirmed", func(t *Texts) *string { return &t.Confirmed }, kindToast, varsNone,
+		"✅ Pagamento confirmado!"},
 	{"expired", func(t *Texts) *string { return &t.Expired }, kindHTML, varsExpired,
 		"⌛ <b>Este PIX expirou.</b>\n\nEnvie /start para escolher a oferta e gerar um novo código."},
 	{"error", func(t *Texts) *string { return &t.Error }, kindHTML, varsNone,
