@@ -70,6 +70,19 @@ func (h *Handler) botAction(w http.ResponseWriter, r *http.Request, p *auth.Prin
 		}
 		_, err = h.bots.ReplaceToken(ctx, a, id, strings.TrimSpace(r.PostForm.Get("token")))
 		flash = "flash.bot_token"
+	case "rename":
+		if err := parseForm(w, r); err != nil {
+			return err
+		}
+		_, err = h.bots.Rename(ctx, a, id, r.PostForm.Get("name"))
+		flash = "flash.bot_renamed"
+	case "duplicate":
+		// Another Telegram bot (its own token) with a copy of this funnel.
+		if err := parseForm(w, r); err != nil {
+			return err
+		}
+		_, err = h.bots.Duplicate(ctx, a, id, strings.TrimSpace(r.PostForm.Get("token")), strings.TrimSpace(r.PostForm.Get("name")))
+		flash = "flash.bot_duplicated"
 	default:
 		return grimbots.Errorf(grimbots.ENOTFOUND, "no such action")
 	}

@@ -134,3 +134,49 @@ func TestReplaceBotToken(t *testing.T) {
 	d.requireText("Loja do Tito", "@novo_bot", "Token trocado")
 	d.requireNoText("@velho_bot")
 }
+
+func TestRenameAndDuplicateBot(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, apptest.SQLite)
+	seller, other := w.h.RegisterSeller("vera"), w.h.RegisterSeller("xavi")
+	bot := w.addBot(t, seller, "vera_bot", "Loja da Vera")
+	base := "/bots/" + itoa(bot.ID)
+	list := get(t, seller.Client, "/bots", http.StatusOK)
+	list.one("form[action=" + base + "/rename]")
+	list.one("form[action=" + base + "/duplicate]")
+
+	// Rename: an empty name is refused on the list; another seller's bot
+	// does not exist.
+	res := post(t, seller.Client, base+"/rename", form("name", "  "))
+	res.RequireStatus(t, http.StatusUnprocessableEntity)
+	parse(t, res).requireText("Use de 1 a 64 caracteres.")
+	post(t, other.Client, base+"/rename", form("name", "Roubada")).RequireStatus(t, http.StatusNotFound)
+	requireRedirect(t, post(t, seller.Client, base+"/rename", form("name", "Vera Cursos")), "/bots")
+	get(t, seller.Client, "/bots", http.StatusOK).requireText("Vera Cursos", "Nome do bot salvo")
+
+	// Duplicate: a new Telegram bot with a copy of the funnel, stopped.
+	post(t, other.Client, base+"/duplicate", form("token", w.newToken("alheio2_bot"))).RequireStatus(t, http.StatusNotFound)
+	requireRedirect(t, post(t, seller.Client, base+"/duplicate", form("token", w.newToken("vera2_bot"), "name", "Vera 2")), "/bots")
+	d := get(t, seller.Client, "/bots", http.StatusOK)
+	d.requireText("Vera Cursos", "@vera_bot", "Vera 2", "@vera2_bot", "Cópia criada")
+	bots, err := w.h.App.Store.Bots(t.Context(), seller.ID)
+	if err != nil || len(bots) != 2 {
+		t.Fatalf("bots %v %v", bots, err)
+	}
+	orig, err := w.h.App.Store.BotConfig(t.Context(), seller.ID, bot.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bots {
+		if b.ID == bot.ID {
+			continue
+		}
+		copied, err := w.h.App.Store.BotConfig(t.Context(), seller.ID, b.ID, 0)
+		if err != nil || copied.Document != orig.Document || b.Running {
+			t.Fatalf("copy %+v running %v: %v", copied, b.Running, err)
+		}
+	}
+	if others, _ := w.h.App.Store.Bots(t.Context(), other.ID); len(others) != 0 {
+		t.Fatalf("the other seller got bots: %v", others)
+	}
+}
