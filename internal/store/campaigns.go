@@ -137,9 +137,20 @@ func (s *Store) Campaigns(ctx context.Context, sellerID int64, f grimbots.Campai
 // campaignStatus reads a campaign's status, locking its row until the
 // transaction ends.
 func (s *Store) campaignStatus(ctx context.Context, tx *sql.Tx, sellerID, id int64) (string, error) {
+	return s.lockedCampaignStatus(ctx, tx, sellerID, id, s.db.dialect.forUpdate())
+}
+
+// sharedCampaignStatus is campaignStatus with a shared lock: its holders
+// (the bots' audience builders) work at once, and a change of status waits
+// for them all.
+func (s *Store) sharedCampaignStatus(ctx context.Context, tx *sql.Tx, sellerID, id int64) (string, error) {
+	return s.lockedCampaignStatus(ctx, tx, sellerID, id, s.db.dialect.forShare())
+}
+
+func (s *Store) lockedCampaignStatus(ctx context.Context, tx *sql.Tx, sellerID, id int64, lock string) (string, error) {
 	var status string
-	err := tx.QueryRowContext(ctx, `SELECT status FROM campaigns WHERE id = $1 AND seller_id = $2 AND deleted_at IS NULL`+
-		s.db.dialect.forUpdate(), id, sellerID).Scan(&status)
+	err := tx.QueryRowContext(ctx, `SELECT status FROM campaigns WHERE id = $1 AND seller_id = $2 AND deleted_at IS NULL`+lock,
+		id, sellerID).Scan(&status)
 	return status, notFound(err, "campaign not found")
 }
 
@@ -357,8 +368,9 @@ func (s *Store) BuildAudience(ctx context.Context, sellerID, campaignID, botID i
 	err = s.db.inTx(ctx, func(tx *sql.Tx) error {
 		// The campaign's row lock orders this page and a cancel: the
 		// cancel skips every recipient queued before it, and no page is
-		// added after it.
-		status, err := s.campaignStatus(ctx, tx, sellerID, campaignID)
+		// added after it. Shared: the bots' pages do not wait for each
+		// other.
+		status, err := s.sharedCampaignStatus(ctx, tx, sellerID, campaignID)
 		if err != nil {
 			return err
 		}

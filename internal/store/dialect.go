@@ -25,6 +25,9 @@ type dialect interface {
 	// forUpdate is the suffix of a SELECT that locks the rows it reads
 	// until the transaction ends.
 	forUpdate() string
+	// forShare is forUpdate's shared form: holders of it do not wait for
+	// each other, only for (and hold off) forUpdate.
+	forShare() string
 	// epochSeconds is the SQL text of the Unix time, in whole seconds
 	// (rounded down), of the timestamp column.
 	epochSeconds(column string) string
@@ -59,6 +62,7 @@ func (sqliteDialect) lockMigrations(context.Context, *sql.Conn) (func(), error) 
 // SQLite serialises writers (one connection, IMMEDIATE transactions): a
 // write transaction already excludes every other.
 func (sqliteDialect) forUpdate() string { return "" }
+func (sqliteDialect) forShare() string  { return "" }
 
 // Timestamps are stored as text with their UTC offset, which strftime reads.
 func (sqliteDialect) epochSeconds(column string) string {
@@ -98,6 +102,7 @@ func (postgresDialect) jsonField(column, key string, asInt bool) string {
 }
 
 func (postgresDialect) forUpdate() string { return " FOR UPDATE" }
+func (postgresDialect) forShare() string  { return " FOR SHARE" }
 
 // EXTRACT returns a fractional numeric: floor it, as a cast would round.
 func (postgresDialect) epochSeconds(column string) string {
