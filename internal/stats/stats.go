@@ -15,7 +15,6 @@ package stats
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"strconv"
 	"time"
 
@@ -100,8 +99,4 @@ func get[T any](ctx context.Context, c *Cached, sellerID int64, what string, fro
 	})
 }
 
-func newGeneration(context.Context) ([]byte, error) {
-	var b [8]byte
-	rand.Read(b[:])
-	return []byte(hex.EncodeToString(b[:])), nil
-}
+func newGeneration(context.Context) ([]byte, error) { return []byte(rand.Text()), nil }

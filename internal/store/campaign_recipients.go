@@ -82,17 +82,10 @@ func (s *Store) NextRecipients(ctx context.Context, sellerID, campaignID, botID,
 	return nil, after, &next, nil
 }
 
-// ClaimRecipient makes run the only sender of a queued recipient; false
-// means it is not queued any more (claimed by another run, skipped,
-// cancelled).
-func (s *Store) ClaimRecipient(ctx context.Context, sellerID, campaignID, leadID, runID int64) (bool, error) {
-	claimed, err := s.ClaimRecipients(ctx, sellerID, campaignID, runID, []int64{leadID})
-	return len(claimed) == 1, err
-}
-
-// ClaimRecipients is ClaimRecipient for many recipients (lead ids),
-// ClaimBatch per statement: it returns the lead ids run claimed, in no
-// particular order.
+// ClaimRecipients makes run the only sender of those queued recipients
+// (lead ids) of a campaign, ClaimBatch per statement, and returns the lead
+// ids it claimed, in no particular order. One not returned is not queued
+// any more (claimed by another run, skipped, cancelled).
 func (s *Store) ClaimRecipients(ctx context.Context, sellerID, campaignID, runID int64, leadIDs []int64) ([]int64, error) {
 	var claimed []int64
 	for chunk := range slices.Chunk(leadIDs, ClaimBatch) {

@@ -28,7 +28,6 @@ func init() {
 		"PreviewSegment":     scoped(checkPreviewSegment),
 		"BuildAudience":      scoped(checkBuildAudience),
 		"NextRecipients":     scoped(checkNextRecipients),
-		"ClaimRecipient":     scoped(checkClaimRecipient),
 		"ClaimRecipients":    scoped(checkClaimRecipients),
 		"SettleRecipient":    scoped(checkSettleRecipient),
 		"SettleSent":         scoped(checkSettleSent),
@@ -63,8 +62,8 @@ func addCampaignRows(t *testing.T, s *store.Store, sl *seller, name string) {
 		storetest.StartCampaign(t, s, camp)
 	}
 	for _, camp := range []*grimbots.Campaign{c.sent, c.inFlight} {
-		if ok, err := s.ClaimRecipient(ctx, id, camp.ID, sl.lead, 77); err != nil || !ok {
-			t.Fatalf("claim: %v %v", ok, err)
+		if got, err := s.ClaimRecipients(ctx, id, camp.ID, 77, []int64{sl.lead}); err != nil || len(got) != 1 {
+			t.Fatalf("claim: %v %v", got, err)
 		}
 	}
 	if ok, err := s.SettleRecipient(ctx, grimbots.RecipientResult{SellerID: id, CampaignID: c.sent.ID, LeadID: sl.lead, RunID: 77,
@@ -197,20 +196,6 @@ func checkNextRecipients(t *testing.T, w *world) {
 		if len(list) != 0 || last != 0 || retry != nil {
 			t.Errorf("NextRecipients(A, B's %d) = %v, %d, %v", c.ID, list, last, retry)
 		}
-	}
-}
-
-func checkClaimRecipient(t *testing.T, w *world) {
-	ctx := context.Background()
-	for _, c := range w.b.campaigns.all() {
-		for _, lead := range []int64{w.b.lead, w.a.lead} {
-			if ok, err := w.s.ClaimRecipient(ctx, w.a.user.ID, c.ID, lead, 5); err != nil || ok {
-				t.Errorf("ClaimRecipient(A, B's %d, lead %d) = %v, %v", c.ID, lead, ok, err)
-			}
-		}
-	}
-	if ok, err := w.s.ClaimRecipient(ctx, w.a.user.ID, w.a.campaigns.queued.ID, w.a.lead, 5); err != nil || !ok {
-		t.Errorf("A's own claim: %v %v", ok, err)
 	}
 }
 

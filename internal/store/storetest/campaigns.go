@@ -135,9 +135,15 @@ func transition(t testing.TB, s *store.Store, c *grimbots.Campaign, from []strin
 
 func claim(t testing.TB, s *store.Store, c *grimbots.Campaign, leadID, run int64) bool {
 	t.Helper()
-	ok, err := s.ClaimRecipient(context.Background(), c.SellerID, c.ID, leadID, run)
+	ok, err := claimOne(s, c, leadID, run)
 	Must(t, err)
 	return ok
+}
+
+// claimOne claims one recipient for run.
+func claimOne(s *store.Store, c *grimbots.Campaign, leadID, run int64) (bool, error) {
+	got, err := s.ClaimRecipients(context.Background(), c.SellerID, c.ID, run, []int64{leadID})
+	return len(got) == 1, err
 }
 
 func settle(t testing.TB, s *store.Store, c *grimbots.Campaign, leadID, run int64, status, reason string) bool {
@@ -586,7 +592,7 @@ func sendingCampaign(t testing.TB, s *store.Store, n int, mods ...func(*grimbots
 func testRecipientClaimOnce(t *testing.T, s *store.Store) {
 	c, _, leads := sendingCampaign(t, s, 1)
 	if n := winners(t, 8, func(i int) (bool, error) {
-		return s.ClaimRecipient(context.Background(), c.SellerID, c.ID, leads[0].ID, int64(i+1))
+		return claimOne(s, c, leads[0].ID, int64(i+1))
 	}); n != 1 {
 		t.Fatalf("%d concurrent claims won, want 1", n)
 	}
@@ -822,7 +828,6 @@ func testRecipientFailQueued(t *testing.T, s *store.Store) {
 }
 
 func testRecipientCancelRace(t *testing.T, s *store.Store) {
-	ctx := context.Background()
 	c, _, leads := sendingCampaign(t, s, 20)
 	claimed := make([]bool, len(leads))
 	concurrently(len(leads)+1, func(i int) {
@@ -830,7 +835,7 @@ func testRecipientCancelRace(t *testing.T, s *store.Store) {
 			transition(t, s, c, []string{grimbots.CampaignSending}, grimbots.CampaignCancelled, Epoch)
 			return
 		}
-		ok, err := s.ClaimRecipient(ctx, c.SellerID, c.ID, leads[i].ID, 1)
+		ok, err := claimOne(s, c, leads[i].ID, 1)
 		Must(t, err)
 		claimed[i] = ok
 	})
